@@ -1,0 +1,215 @@
+package config
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"go.yaml.in/yaml/v3"
+)
+
+// fieldError is a validation failure of one key, given as a dotted path.
+type fieldError struct {
+	key string
+	msg string
+}
+
+func (e *fieldError) Error() string { return e.key + ": " + e.msg }
+
+func bad(key, format string, args ...any) error {
+	return &fieldError{key: key, msg: fmt.Sprintf(format, args...)}
+}
+
+// hostnameRE accepts what NixOS accepts for networking.hostName and what
+// is safe inside a path and a flake attribute.
+var hostnameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$`)
+
+// CronParser is the schedule syntax: standard five fields plus
+// descriptors such as @every and @hourly.
+var CronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+func (c *Config) validate() error {
+	checks := []func() error{c.validateTop, c.validateSource, c.validateNix, c.validateSchedule, c.validateActivation}
+	for _, check := range checks {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Config) validateTop() error {
+	if !hostnameRE.MatchString(c.Hostname) {
+		return bad("hostname", "%q is not a valid host name (letters, digits, - and _, up to 63)", c.Hostname)
+	}
+	if !filepath.IsAbs(c.StateDir) {
+		return bad("state_dir", "must be an absolute path, got %q", c.StateDir)
+	}
+	if c.History.Keep < 1 {
+		return bad("history.keep", "must be at least 1, got %d", c.History.Keep)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return bad("log.level", "must be debug, info, warn or error, got %q", c.Log.Level)
+	}
+	return nil
+}
+
+func (c *Config) validateSource() error {
+	s := c.Source
+	dir := c.Expand(s.HostDir)
+	if dir == "" || filepath.IsAbs(dir) || strings.HasPrefix(filepath.Clean(dir), "..") {
+		return bad("source.host_dir", "must be a relative path inside the repository, got %q", s.HostDir)
+	}
+	if s.Timeout <= 0 {
+		return bad("source.timeout", "must be positive")
+	}
+	if s.MaxFiles < 1 || s.MaxBytes < 1 || s.MaxDepth < 1 {
+		return bad("source.max_files", "max_files, max_bytes and max_depth must be positive")
+	}
+	if s.Git == nil {
+		return bad("source.git", "no source configured: set source.git")
+	}
+	return c.validateGit(s.Git)
+}
+
+func (c *Config) validateGit(g *Git) error {
+	if g.URL == "" {
+		return bad("source.git.url", "is required")
+	}
+	if g.Branch == "" {
+		g.Branch = "main"
+	}
+	if g.Username == "" {
+		g.Username = "berth"
+	}
+	isSSH := strings.HasPrefix(g.URL, "ssh://") || scpLike(g.URL)
+	isHTTP := strings.HasPrefix(g.URL, "https://") || strings.HasPrefix(g.URL, "http://")
+	switch {
+	case isSSH:
+		if g.SSHKeyFile == "" {
+			return bad("source.git.ssh_key_file", "is required for an ssh URL")
+		}
+		if g.KnownHostsFile == "" {
+			return bad("source.git.known_hosts_file", "is required for an ssh URL: berth never trusts a host key on first use")
+		}
+		if g.TokenFile != "" {
+			return bad("source.git.token_file", "goes with an https URL, not %q", redactURL(g.URL))
+		}
+	case isHTTP:
+		if g.SSHKeyFile != "" {
+			return bad("source.git.ssh_key_file", "goes with an ssh URL, not %q", redactURL(g.URL))
+		}
+		if strings.Contains(g.URL, "@") {
+			return bad("source.git.url", "must not contain credentials; use token_file")
+		}
+	case strings.HasPrefix(g.URL, "file://"):
+	default:
+		return bad("source.git.url", "must start with https://, http://, ssh://, file:// or be user@host:path, got %q", redactURL(g.URL))
+	}
+	for key, p := range map[string]string{"token_file": g.TokenFile, "ssh_key_file": g.SSHKeyFile, "known_hosts_file": g.KnownHostsFile} {
+		if p != "" && !filepath.IsAbs(p) {
+			return bad("source.git."+key, "must be an absolute path, got %q", p)
+		}
+	}
+	return nil
+}
+
+func scpLike(u string) bool {
+	at, colon := strings.Index(u, "@"), strings.Index(u, ":")
+	return !strings.Contains(u, "://") && at > 0 && colon > at
+}
+
+// redactURL drops anything that looks like credentials from a URL.
+func redactURL(u string) string {
+	if i := strings.Index(u, "://"); i >= 0 {
+		rest := u[i+3:]
+		if at := strings.LastIndex(strings.SplitN(rest, "/", 2)[0], "@"); at >= 0 {
+			return u[:i+3] + "REDACTED@" + rest[at+1:]
+		}
+	}
+	return u
+}
+
+func (c *Config) validateNix() error {
+	n := c.Nix
+	if n.Attribute == "" {
+		return bad("nix.attribute", "is required")
+	}
+	if n.BuildTimeout <= 0 {
+		return bad("nix.build_timeout", "must be positive")
+	}
+	if n.Command == "" {
+		return bad("nix.command", "is required")
+	}
+	if !filepath.IsAbs(n.Profile) {
+		return bad("nix.profile", "must be an absolute path, got %q", n.Profile)
+	}
+	if !filepath.IsAbs(n.GCRootDir) {
+		return bad("nix.gc_root_dir", "must be an absolute path, got %q", n.GCRootDir)
+	}
+	return nil
+}
+
+func (c *Config) validateSchedule() error {
+	if _, err := CronParser.Parse(c.Schedule.Cron); err != nil {
+		return bad("schedule.cron", "%v", err)
+	}
+	if c.Schedule.Jitter < 0 {
+		return bad("schedule.jitter", "must not be negative")
+	}
+	if c.Schedule.BackoffMax <= 0 {
+		return bad("schedule.backoff_max", "must be positive")
+	}
+	return nil
+}
+
+func (c *Config) validateActivation() error {
+	a := c.Activate
+	if a.Preflight != "baseline" && a.Preflight != "strict" {
+		return bad("activation.preflight", "must be baseline or strict, got %q", a.Preflight)
+	}
+	for key, d := range map[string]time.Duration{"test_timeout": a.TestTimeout, "boot_timeout": a.BootTimeout} {
+		if d <= 0 {
+			return bad("activation."+key, "must be positive")
+		}
+	}
+	if a.Settle < 0 || a.LockWait < 0 {
+		return bad("activation.settle", "settle and lock_wait must not be negative")
+	}
+	return nil
+}
+
+// lineOf finds the line of the dotted key in the document, or of the
+// deepest parent present; 0 when the document is empty.
+func lineOf(doc *yaml.Node, key string) int {
+	n := doc
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	line := n.Line
+	for _, part := range strings.Split(key, ".") {
+		next := lookup(n, part)
+		if next == nil {
+			return line
+		}
+		line, n = next[0].Line, next[1]
+	}
+	return line
+}
+
+func lookup(m *yaml.Node, key string) []*yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i : i+2]
+		}
+	}
+	return nil
+}
