@@ -47,6 +47,9 @@ configure() {
 	# An empty machine-id would make systemd run first-boot setup; the
 	# harness writes a fresh id into every booted copy instead.
 	echo uninitialized >"$root/etc/machine-id"
+	# debootstrap copies the build machine's host name; the harness writes
+	# each host's own name at boot.
+	echo localhost >"$root/etc/hostname"
 	mkdir -p "$root/nix/var/nix/profiles" "$root/nix/var/nix/gcroots" \
 		"$root/etc/berth" "$root/var/lib/berth" "$root/var/log/journal"
 	mask_units "$root"

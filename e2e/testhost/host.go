@@ -91,6 +91,11 @@ func start(image string, opts Options) (*Host, error) {
 	if hostname == "" {
 		hostname = h.Name
 	}
+	// systemd inside sets the host name from /etc/hostname, overriding
+	// nspawn's --hostname.
+	if err := h.WriteFile("/etc/hostname", []byte(hostname+"\n"), 0o644); err != nil {
+		return h, err
+	}
 	if err := h.launch(hostname); err != nil {
 		return h, err
 	}

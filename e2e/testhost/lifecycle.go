@@ -1,6 +1,7 @@
 package testhost
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -114,10 +115,13 @@ func (h *Host) kill() {
 	<-h.done
 }
 
+// logDiagnostics runs during cleanup, when t.Context is already canceled.
 func (h *Host) logDiagnostics(t testing.TB) {
-	out, _ := h.Exec(t.Context(), "systemctl", "--failed", "--no-legend", "--plain")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, _ := h.Exec(ctx, "systemctl", "--failed", "--no-legend", "--plain")
 	t.Logf("host %s failed units:\n%s", h.Name, out)
-	out, _ = h.Exec(t.Context(), "journalctl", "--no-pager", "-b", "-n", "60")
+	out, _ = h.Exec(ctx, "journalctl", "--no-pager", "-b", "-n", "60")
 	t.Logf("host %s journal (last 60 lines):\n%s", h.Name, out)
 }
 

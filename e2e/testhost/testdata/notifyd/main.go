@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/signal"
+	"syscall"
 )
 
 func main() {
@@ -23,7 +25,11 @@ func main() {
 	if _, err := conn.Write([]byte("READY=1")); err != nil {
 		fail("notify: %v", err)
 	}
-	select {}
+	// Block until systemd stops the service (an empty select would be
+	// reported as a deadlock by the Go runtime).
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	<-stop
 }
 
 func fail(format string, args ...any) {
