@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	sd "github.com/coreos/go-systemd/v22/dbus"
@@ -21,14 +22,38 @@ type Systemd struct {
 
 // ConnectSystemd connects to systemd through the system bus, or, for
 // root, through systemd's private socket when the bus is down (as it can
-// be for a moment while an activation restarts dbus). Failure is
-// Transient.
+// be for a moment while an activation restarts dbus). ctx bounds only the
+// connecting; the connection lives until Close. Failure is Transient.
 func ConnectSystemd(ctx context.Context) (*Systemd, error) {
-	conn, err := sd.NewWithContext(ctx)
-	if err != nil {
-		return nil, fault.Transientf("connect to systemd: %w", err)
+	ch := make(chan dialResult, 1)
+	go func() {
+		// go-systemd closes a connection when the context it was made
+		// with ends, so it gets one that does not.
+		conn, err := sd.NewWithContext(context.WithoutCancel(ctx))
+		ch <- dialResult{conn, err}
+	}()
+	select {
+	case r := <-ch:
+		if r.err != nil {
+			return nil, fault.Transientf("connect to systemd: %w", r.err)
+		}
+		return &Systemd{conn: r.conn}, nil
+	case <-ctx.Done():
+		go closeWhenDialed(ch)
+		return nil, fault.Transientf("connect to systemd: %w", ctx.Err())
 	}
-	return &Systemd{conn: conn}, nil
+}
+
+type dialResult struct {
+	conn *sd.Conn
+	err  error
+}
+
+// closeWhenDialed closes a connection nobody waited for.
+func closeWhenDialed(ch <-chan dialResult) {
+	if r := <-ch; r.err == nil {
+		r.conn.Close()
+	}
 }
 
 // Close closes the connection; units started through it keep running.
@@ -102,7 +127,7 @@ func (u Unit) properties() ([]sd.Property, error) {
 		sd.PropDescription(u.Description),
 		sd.PropType("exec"),
 		sd.PropRemainAfterExit(true),
-		sd.PropExecStart(u.Argv, true),
+		execStart(u.Argv),
 	}
 	if len(u.Env) > 0 {
 		props = append(props, prop("Environment", u.Env))
@@ -116,6 +141,25 @@ func (u Unit) properties() ([]sd.Property, error) {
 		props = append(props, prop("RuntimeMaxUSec", uint64(u.Timeout.Microseconds())))
 	}
 	return props, nil
+}
+
+// execCommand is one entry of the ExecStart property, D-Bus type (sasb).
+type execCommand struct {
+	Path string
+	Argv []string
+	// IgnoreFailure is the "-" prefix of unit files; when set every exit
+	// status reads as success.
+	IgnoreFailure bool
+}
+
+// execStart runs argv literally: systemd expands $VAR and ${VAR} in
+// ExecStart arguments at exec time, and "$$" stands for "$".
+func execStart(argv []string) sd.Property {
+	escaped := make([]string, len(argv))
+	for i, a := range argv {
+		escaped[i] = strings.ReplaceAll(a, "$", "$$")
+	}
+	return prop("ExecStart", []execCommand{{Path: argv[0], Argv: escaped}})
 }
 
 func prop(name string, value any) sd.Property {
