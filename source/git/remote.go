@@ -1,0 +1,111 @@
+package gitsource
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/storage/memory"
+
+	"github.com/berth-nix/berth/internal/fault"
+)
+
+// remoteName names the remote inside the bare repository; the tracking
+// reference lives under refs/remotes/<remoteName>/.
+const remoteName = "origin"
+
+// remoteHead asks the remote for the branch head (ls-remote).
+func (s *Source) remoteHead(ctx context.Context) (plumbing.Hash, error) {
+	auth, err := s.auth()
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	rem := git.NewRemote(memory.NewStorage(), s.remoteConfig())
+	refs, err := rem.ListContext(ctx, &git.ListOptions{Auth: auth})
+	if err != nil {
+		return plumbing.ZeroHash, s.netErr(ctx, "listing references of", err)
+	}
+	for _, ref := range refs {
+		if ref.Name() == s.branchRef() {
+			return ref.Hash(), nil
+		}
+	}
+	return plumbing.ZeroHash, s.noBranch()
+}
+
+func (s *Source) remoteConfig() *config.RemoteConfig {
+	return &config.RemoteConfig{Name: remoteName, URLs: []string{s.cfg.URL}}
+}
+
+func (s *Source) noBranch() error {
+	return fault.Stallingf("git source: branch %q does not exist on %s", s.cfg.Branch, redactURL(s.cfg.URL))
+}
+
+// trackingRef is where the fetched branch head is kept locally.
+func (s *Source) trackingRef() plumbing.ReferenceName {
+	return plumbing.NewRemoteReferenceName(remoteName, s.cfg.Branch)
+}
+
+// open opens the bare repository under StateDir, creating it on first use.
+func (s *Source) open() (*git.Repository, error) {
+	r, err := git.PlainOpen(s.cfg.StateDir)
+	if errors.Is(err, git.ErrRepositoryNotExists) {
+		if err := os.MkdirAll(s.cfg.StateDir, 0o700); err != nil {
+			return nil, s.localErr("creating state dir", err)
+		}
+		r, err = git.PlainInit(s.cfg.StateDir, true)
+	}
+	if err != nil {
+		return nil, s.localErr("opening repository", err)
+	}
+	return r, nil
+}
+
+// fetchHead fetches the branch into r and returns its head. The first
+// fetch is shallow (depth 1); later ones send what r has, so the remote
+// sends only missing objects.
+func (s *Source) fetchHead(ctx context.Context, r *git.Repository) (plumbing.Hash, error) {
+	depth := 0
+	if _, err := r.Reference(s.trackingRef(), false); err != nil {
+		depth = 1
+	}
+	if err := s.fetch(ctx, r, depth); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	ref, err := r.Reference(s.trackingRef(), false)
+	if err != nil {
+		return plumbing.ZeroHash, s.localErr("reading "+s.trackingRef().String(), err)
+	}
+	return ref.Hash(), nil
+}
+
+// fetch fetches the branch into r, force-updating the tracking reference
+// (history rewrites are judged by Descends, not refused here). Depth 0
+// fetches everything the remote has that r lacks.
+func (s *Source) fetch(ctx context.Context, r *git.Repository, depth int) error {
+	auth, err := s.auth()
+	if err != nil {
+		return err
+	}
+	spec := config.RefSpec(fmt.Sprintf("+%s:%s", s.branchRef(), s.trackingRef()))
+	rem := git.NewRemote(r.Storer, s.remoteConfig())
+	err = rem.FetchContext(ctx, &git.FetchOptions{
+		RefSpecs: []config.RefSpec{spec},
+		Depth:    depth,
+		Auth:     auth,
+		Tags:     git.NoTags,
+		Force:    true,
+	})
+	var noRef git.NoMatchingRefSpecError
+	switch {
+	case err == nil, errors.Is(err, git.NoErrAlreadyUpToDate):
+		return nil
+	case errors.As(err, &noRef):
+		return s.noBranch()
+	}
+	return s.netErr(ctx, "fetching from", err)
+}
