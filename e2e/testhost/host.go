@@ -41,6 +41,10 @@ type Options struct {
 	// Hostname is the container's host name; default a unique
 	// "berth-<hex>" that is also the machine name.
 	Hostname string
+	// Setup, if set, runs after the root file system is in place and
+	// before systemd starts: WriteFile, CopyIn and Path work, Exec does
+	// not. Use it for units that must start at boot.
+	Setup func(h *Host) error
 }
 
 // Boot starts a fresh host from the cached image and waits until systemd
@@ -95,6 +99,11 @@ func start(image string, opts Options) (*Host, error) {
 	// nspawn's --hostname.
 	if err := h.WriteFile("/etc/hostname", []byte(hostname+"\n"), 0o644); err != nil {
 		return h, err
+	}
+	if opts.Setup != nil {
+		if err := opts.Setup(h); err != nil {
+			return h, fmt.Errorf("setting up host %s before boot: %w", h.Name, err)
+		}
 	}
 	if err := h.launch(hostname); err != nil {
 		return h, err

@@ -125,3 +125,32 @@ func mounted(t *testing.T, path string) bool {
 	}
 	return false
 }
+
+// TestBootDegraded boots a host whose boot leaves a failed unit and checks
+// that the error names it.
+func TestBootDegraded(t *testing.T) {
+	Require(t)
+	image, err := Image(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit := "[Service]\nType=oneshot\nExecStart=/bin/false\n[Install]\nWantedBy=multi-user.target\n"
+	setup := func(h *Host) error {
+		if err := h.WriteFile("/etc/systemd/system/broken-at-boot.service", []byte(unit), 0o644); err != nil {
+			return err
+		}
+		return os.Symlink("/etc/systemd/system/broken-at-boot.service",
+			h.Path("/etc/systemd/system/multi-user.target.wants/broken-at-boot.service"))
+	}
+	h, err := start(image, Options{Setup: setup})
+	if h != nil {
+		t.Cleanup(func() { h.teardown(t) })
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = h.waitRunning()
+	if err == nil || !strings.Contains(err.Error(), "degraded") || !strings.Contains(err.Error(), "broken-at-boot.service") {
+		t.Errorf("waitRunning: got %v, want degraded naming broken-at-boot.service", err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // descendants lists every process below pid, parents before children.
@@ -70,6 +71,26 @@ func procStart(pid int) string {
 	return f[19]
 }
 
+// running reports whether pid exists and has not exited: a zombie
+// (state Z) has exited, whoever is yet to reap it.
+func running(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	return len(f) > 0 && f[0] != "Z"
+}
+
+// waitExit waits up to timeout for pid to exit.
+func waitExit(pid int, timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
+	for running(pid) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // sweepStale tears down hosts whose owning test binary is gone (killed by
 // a timeout, say, before its cleanups ran).
 func sweepStale() {
@@ -80,6 +101,7 @@ func sweepStale() {
 		}
 		if pid, alive := readProcFile(filepath.Join(dir, "leader")); alive {
 			syscall.Kill(pid, syscall.SIGKILL)
+			waitExit(pid, 10*time.Second)
 		}
 		if unmount(filepath.Join(dir, "root")) == nil {
 			os.RemoveAll(dir)
