@@ -1,6 +1,6 @@
 module github.com/berth-nix/berth
 
-go 1.25.0
+go 1.26.0
 
 require (
 	dario.cat/mergo v1.0.0 // indirect
@@ -33,5 +33,6 @@ require (
 	golang.org/x/crypto v0.58.0 // indirect
 	golang.org/x/net v0.60.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
+	golang.org/x/term v0.47.0 // indirect
 	gopkg.in/warnings.v0 v0.1.2 // indirect
 )

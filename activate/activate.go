@@ -1,0 +1,134 @@
+// Package activate applies one staged configuration to this machine as a
+// transaction: build, preflight, test, verify, then promote to the boot
+// default, or revert the running system to the recorded previous one.
+//
+// The boot entry and the system profile are only ever touched in the
+// promote phase, after the new system ran and was judged healthy. Every
+// step from test onwards is journaled before it starts, so an agent that
+// dies at any point can Resume the attempt and converge.
+package activate
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/berth-nix/berth/nixos"
+)
+
+// Phase names one step of an attempt.
+type Phase string
+
+const (
+	PhaseBuild     Phase = "build"
+	PhasePreflight Phase = "preflight"
+	PhaseTest      Phase = "test"
+	PhaseVerify    Phase = "verify"
+	PhasePromote   Phase = "promote"
+	PhaseRevert    Phase = "revert"
+)
+
+// Outcome is how an attempt ended.
+type Outcome string
+
+const (
+	// Applied: the new system runs and is the boot default.
+	Applied Outcome = "applied"
+	// Unchanged: the built system is the one already running.
+	Unchanged Outcome = "unchanged"
+	// Reverted: the new system was tried and the previous one runs again;
+	// the boot default was not changed.
+	Reverted Outcome = "reverted"
+	// Failed: nothing was activated (build or preflight failed), or a
+	// revert itself failed — Err says which.
+	Failed Outcome = "failed"
+	// Interrupted: the agent is stopping; the journal still holds the
+	// attempt and Resume finishes it on the next start.
+	Interrupted Outcome = "interrupted"
+)
+
+// Builder builds the system from a flake directory.
+type Builder interface {
+	BuildFlake(ctx context.Context, flakeDir, attr string, log io.Writer) (string, error)
+	SetProfile(ctx context.Context, profile, toplevel string, log io.Writer) error
+}
+
+// Switcher runs switch-to-configuration in transient systemd units, which
+// belong to systemd and outlive the agent.
+type Switcher interface {
+	Switch(ctx context.Context, toplevel, action, unit, logPath string, timeout time.Duration) (nixos.Outcome, error)
+	Wait(ctx context.Context, unit string, poll time.Duration) (nixos.Outcome, error)
+	UnitOutcome(ctx context.Context, unit string) (nixos.Outcome, error)
+	Release(ctx context.Context, unit string) error
+}
+
+// UnitLister reports the units systemd currently counts as failed.
+type UnitLister interface {
+	FailedUnits(ctx context.Context) ([]string, error)
+}
+
+// Journal persists an attempt's Progress before each phase that changes
+// the system, so that Resume can finish the attempt after a crash.
+type Journal interface {
+	Record(Progress) error
+}
+
+// Progress is the part of an attempt that must survive the agent.
+type Progress struct {
+	ID       string   `json:"id"`
+	Phase    Phase    `json:"phase"`
+	Toplevel string   `json:"toplevel"`
+	Previous string   `json:"previous"`
+	Baseline []string `json:"baseline,omitempty"`
+	// Unit is the transient unit of the phase, when it runs one.
+	Unit    string    `json:"unit,omitempty"`
+	LogPath string    `json:"log_path"`
+	Started time.Time `json:"started"`
+	// Cause says why a revert was started.
+	Cause string `json:"cause,omitempty"`
+}
+
+// Request is one staged configuration to apply.
+type Request struct {
+	// ID is unique per attempt; it names the transient units.
+	ID       string
+	FlakeDir string
+	Attr     string
+	// Log receives the attempt's own messages and nix's output; LogPath is
+	// the same file, appended to by the transient units.
+	Log     io.Writer
+	LogPath string
+}
+
+// Result is what an attempt did.
+type Result struct {
+	Outcome Outcome
+	// Phase is the phase that failed, or the last one run.
+	Phase        Phase
+	Toplevel     string
+	Previous     string
+	FailedUnits  []string
+	Durations    map[Phase]time.Duration
+	RebootNeeded bool
+	RebootWhy    []string
+	Err          error
+}
+
+func (r *Result) timed(p Phase, start time.Time) {
+	if r.Durations == nil {
+		r.Durations = map[Phase]time.Duration{}
+	}
+	r.Durations[p] += time.Since(start).Round(time.Millisecond)
+}
+
+func (r *Result) fail(o Outcome, p Phase, err error) Result {
+	r.Outcome, r.Phase, r.Err = o, p, err
+	return *r
+}
+
+func logf(w io.Writer, format string, args ...any) {
+	if w != nil {
+		fmt.Fprintf(w, "berth: "+format+"\n", args...)
+	}
+}

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/berth-nix/berth/internal/config"
+	"github.com/spf13/cobra"
+)
+
+func newCheckConfigCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "check-config",
+		Short: "Validate the configuration file and print what it resolves to",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runCheckConfig(g)
+		},
+	}
+}
+
+func runCheckConfig(g *globals) error {
+	c, err := loadConfig(g)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(g.stdout, "%s: ok\n", g.configPath)
+	fmt.Fprintf(g.stdout, "host       %s\n", c.Hostname)
+	fmt.Fprintf(g.stdout, "source     %s (branch %s)\n", c.Source.Git.URL, c.Source.Git.Branch)
+	fmt.Fprintf(g.stdout, "host dir   %s\n", c.Expand(c.Source.HostDir))
+	fmt.Fprintf(g.stdout, "attribute  %s\n", c.Expand(c.Nix.Attribute))
+	fmt.Fprintf(g.stdout, "schedule   %s (jitter %s)\n", c.Schedule.Cron, c.Schedule.Jitter)
+	fmt.Fprintf(g.stdout, "preflight  %s\n", c.Activate.Preflight)
+	fmt.Fprintf(g.stdout, "state dir  %s\n", c.StateDir)
+	return nil
+}
+
+// loadConfig reads the configuration; a bad file is a usage error.
+func loadConfig(g *globals) (*config.Config, error) {
+	c, err := config.Load(g.configPath)
+	if err != nil {
+		return nil, &exitError{exitUsage, err}
+	}
+	return c, nil
+}

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/berth-nix/berth/reconciler"
+	"github.com/spf13/cobra"
+)
+
+func newHistoryCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "history",
+		Short: "List recent attempts, newest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runHistory(g, asJSON, limit)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().IntVarP(&limit, "limit", "n", 20, "show at most this many attempts")
+	return cmd
+}
+
+func runHistory(g *globals, asJSON bool, limit int) error {
+	c, err := loadConfig(g)
+	if err != nil {
+		return err
+	}
+	atts, err := reconciler.History{Dir: filepath.Join(c.StateDir, "history"), Keep: c.History.Keep}.List()
+	if err != nil {
+		return err
+	}
+	if limit > 0 && len(atts) > limit {
+		atts = atts[:limit]
+	}
+	if asJSON {
+		if atts == nil {
+			atts = []reconciler.Attempt{}
+		}
+		return writeJSON(g.stdout, atts)
+	}
+	w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+	defer w.Flush()
+	fmt.Fprintln(w, "ATTEMPT\tTRIGGER\tREVISION\tRESULT\tPHASE\tDETAIL")
+	for _, a := range atts {
+		detail := a.Error
+		if len(a.FailedUnits) > 0 {
+			detail = "failed units: " + strings.Join(a.FailedUnits, ", ")
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.Trigger, a.Revision, a.Result, a.Phase, firstLine(detail))
+	}
+	return nil
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	if len(s) > 120 {
+		s = s[:117] + "..."
+	}
+	return s
+}

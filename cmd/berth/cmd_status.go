@@ -1,0 +1,100 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/berth-nix/berth/reconciler"
+	"github.com/spf13/cobra"
+)
+
+func newStatusCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show what this host runs and how the last attempt went",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runStatus(g, asJSON)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+// status is what berth status prints; its JSON form is stable for scripts.
+type status struct {
+	Host  string           `json:"host"`
+	State reconciler.State `json:"state"`
+}
+
+func runStatus(g *globals, asJSON bool) error {
+	c, err := loadConfig(g)
+	if err != nil {
+		return err
+	}
+	st, err := reconciler.Store{Path: filepath.Join(c.StateDir, "state.json")}.Load()
+	if err != nil {
+		return err
+	}
+	s := status{Host: c.Hostname, State: st}
+	if asJSON {
+		return writeJSON(g.stdout, s)
+	}
+	printStatus(g.stdout, s)
+	return nil
+}
+
+func printStatus(out io.Writer, s status) {
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	defer w.Flush()
+	st := s.State
+	fmt.Fprintf(w, "host\t%s\n", s.Host)
+	if a := st.Applied; a != nil {
+		fmt.Fprintf(w, "applied\t%s (%s)\n", a.Revision, ago(a.At))
+		fmt.Fprintf(w, "  system\t%s\n", a.Toplevel)
+		fmt.Fprintf(w, "  digest\t%s\n", a.Digest)
+	} else {
+		fmt.Fprintf(w, "applied\tnothing yet\n")
+	}
+	if !st.LastPoll.IsZero() {
+		fmt.Fprintf(w, "last poll\t%s (%s)\n", st.LastSeen, ago(st.LastPoll))
+	}
+	if l := st.Last; l != nil {
+		line := l.Result
+		if l.Phase != "" {
+			line += " in " + l.Phase
+		}
+		fmt.Fprintf(w, "last result\t%s %s (%s)\n", line, l.Revision, ago(l.At))
+		if l.Error != "" {
+			fmt.Fprintf(w, "  error\t%s\n", l.Error)
+		}
+	}
+	if r := st.Rejected; r != nil {
+		fmt.Fprintf(w, "rejected\t%s in %s: %s\n", r.Revision.Revision, r.Phase, r.Reason)
+		fmt.Fprintf(w, "\t(not retried until the host's configuration changes; berth run --retry forces)\n")
+	}
+	if st.FetchFailures > 0 {
+		fmt.Fprintf(w, "failures\t%d in a row (retrying with backoff)\n", st.FetchFailures)
+	}
+	if p := st.InProgress; p != nil {
+		fmt.Fprintf(w, "in progress\t%s, phase %s\n", p.Revision.Revision, p.Progress.Phase)
+	}
+}
+
+func ago(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.Local().Format("2006-01-02 15:04:05") + ", " + time.Since(t).Round(time.Second).String() + " ago"
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/berth-nix/berth/activate"
+	"github.com/berth-nix/berth/health"
+	"github.com/berth-nix/berth/internal/config"
+	"github.com/berth-nix/berth/nixos"
+	"github.com/berth-nix/berth/reconciler"
+	gitsource "github.com/berth-nix/berth/source/git"
+	"github.com/berth-nix/berth/source/tree"
+)
+
+// deps is the agent assembled from its configuration.
+type deps struct {
+	rec      *reconciler.Reconciler
+	sd       *nixos.Systemd
+	describe string
+}
+
+func (d *deps) Close() {
+	if d.sd != nil {
+		d.sd.Close()
+	}
+}
+
+// wire builds the reconciler and everything under it from c.
+func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error) {
+	if err := os.MkdirAll(c.StateDir, 0o700); err != nil {
+		return nil, err
+	}
+	src, err := newGitSource(c)
+	if err != nil {
+		return nil, &exitError{exitUsage, err}
+	}
+	sd, err := nixos.ConnectSystemd(ctx)
+	if err != nil {
+		return nil, err
+	}
+	act := &activate.Activator{
+		Nix:      &nixos.Nix{Command: c.Nix.Command},
+		Systemd:  sd,
+		Units:    unitLister{sd},
+		Policy:   policyOf(c.Activate),
+		Profile:  c.Nix.Profile,
+		GCRoots:  c.Nix.GCRootDir,
+		Root:     "/",
+		LockPath: "/run/nixos/switch-to-configuration.lock",
+	}
+	rec := &reconciler.Reconciler{
+		Host: c.Hostname, Source: src, Lineage: src, AllowRewrite: c.Source.Git.AllowHistoryRewrite,
+		Applier: act, Attr: c.Expand(c.Nix.Attribute),
+		Store:    reconciler.Store{Path: filepath.Join(c.StateDir, "state.json")},
+		History:  reconciler.History{Dir: filepath.Join(c.StateDir, "history"), Keep: c.History.Keep},
+		LockPath: filepath.Join(c.StateDir, "lock"),
+		Log:      log,
+	}
+	if err := setAsideCorruptState(rec.Store, log); err != nil {
+		sd.Close()
+		return nil, err
+	}
+	return &deps{rec: rec, sd: sd, describe: src.String()}, nil
+}
+
+func newGitSource(c *config.Config) (*gitsource.Source, error) {
+	g := c.Source.Git
+	return gitsource.New(gitsource.Config{
+		URL: g.URL, Branch: g.Branch, Host: c.Hostname, HostDir: c.Expand(c.Source.HostDir),
+		StateDir: filepath.Join(c.StateDir, "git"), StageDir: filepath.Join(c.StateDir, "stage"),
+		TokenFile: g.TokenFile, HTTPUser: g.Username, SSHKeyFile: g.SSHKeyFile, KnownHostsFile: g.KnownHostsFile,
+		Timeout: c.Source.Timeout,
+		Limits:  tree.Limits{MaxFiles: c.Source.MaxFiles, MaxBytes: c.Source.MaxBytes, MaxDepth: c.Source.MaxDepth},
+	})
+}
+
+func policyOf(a config.Activation) activate.Policy {
+	return activate.Policy{Strict: a.Preflight == "strict", TestTimeout: a.TestTimeout, BootTimeout: a.BootTimeout,
+		Settle: a.Settle, LockWait: a.LockWait, Poll: pollEvery}
+}
+
+// pollEvery is how often the agent looks at a held lock or a running unit.
+const pollEvery = 500 * 1e6
+
+// unitLister reads failed units through the agent's systemd connection.
+type unitLister struct{ sd *nixos.Systemd }
+
+func (u unitLister) FailedUnits(ctx context.Context) ([]string, error) {
+	return health.FailedUnits(ctx, u.sd.Conn())
+}
+
+// setAsideCorruptState moves an unreadable state file out of the way so
+// the agent can run, keeping it for inspection and saying so loudly.
+func setAsideCorruptState(s reconciler.Store, log *slog.Logger) error {
+	if _, err := s.Load(); err == nil {
+		return nil
+	} else if _, statErr := os.Stat(s.Path); statErr != nil {
+		return err
+	} else {
+		dst, rerr := s.SetAside()
+		if rerr != nil {
+			return fmt.Errorf("%w; and it could not be moved aside: %v", err, rerr)
+		}
+		log.Error("state file unreadable; starting afresh, the old file is kept", "err", err, "kept", dst)
+		return nil
+	}
+}

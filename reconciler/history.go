@@ -1,0 +1,122 @@
+package reconciler
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/berth-nix/berth/internal/atomicfile"
+)
+
+// Attempt is one reconcile that got as far as a new configuration.
+type Attempt struct {
+	ID          string             `json:"id"`
+	Host        string             `json:"host"`
+	Trigger     string             `json:"trigger"`
+	Revision    string             `json:"revision"`
+	Commit      string             `json:"commit,omitempty"`
+	Digest      string             `json:"digest,omitempty"`
+	Toplevel    string             `json:"toplevel,omitempty"`
+	Previous    string             `json:"previous,omitempty"`
+	Result      string             `json:"result"`
+	Phase       string             `json:"phase,omitempty"`
+	FailedUnits []string           `json:"failed_units,omitempty"`
+	Error       string             `json:"error,omitempty"`
+	Class       string             `json:"class,omitempty"`
+	Durations   map[string]float64 `json:"durations_seconds,omitempty"`
+	Reboot      bool               `json:"reboot_needed,omitempty"`
+	RebootWhy   []string           `json:"reboot_why,omitempty"`
+	Started     time.Time          `json:"started"`
+	Finished    time.Time          `json:"finished"`
+	LogPath     string             `json:"log_path,omitempty"`
+}
+
+// History keeps the last Keep attempts as one JSON file each, with the
+// attempt's log beside it.
+type History struct {
+	Dir  string
+	Keep int
+}
+
+// LogPath is where attempt id writes its log.
+func (h History) LogPath(id string) string { return filepath.Join(h.Dir, id+".log") }
+
+// Add records a finished attempt and prunes the oldest beyond Keep.
+func (h History) Add(a Attempt) error {
+	if err := os.MkdirAll(h.Dir, 0o700); err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(a, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.WriteFile(filepath.Join(h.Dir, a.ID+".json"), append(data, '\n'), 0o600); err != nil {
+		return err
+	}
+	return h.prune()
+}
+
+// List returns the recorded attempts, newest first. A record that does not
+// parse is skipped, not fatal: one bad file must not hide the others.
+func (h History) List() ([]Attempt, error) {
+	ids, err := h.ids()
+	if err != nil {
+		return nil, err
+	}
+	var out []Attempt
+	for i := len(ids) - 1; i >= 0; i-- {
+		data, err := os.ReadFile(filepath.Join(h.Dir, ids[i]+".json"))
+		if err != nil {
+			continue
+		}
+		var a Attempt
+		if json.Unmarshal(data, &a) == nil {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+// ids lists attempt ids oldest first; ids sort by their start time.
+func (h History) ids() ([]string, error) {
+	ents, err := os.ReadDir(h.Dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, e := range ents {
+		if id, ok := strings.CutSuffix(e.Name(), ".json"); ok && !strings.HasPrefix(id, ".") {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	return ids, nil
+}
+
+func (h History) prune() error {
+	ids, err := h.ids()
+	if err != nil || len(ids) <= h.Keep {
+		return err
+	}
+	for _, id := range ids[:len(ids)-h.Keep] {
+		os.Remove(filepath.Join(h.Dir, id+".json"))
+		os.Remove(h.LogPath(id))
+	}
+	return nil
+}
+
+// newID names an attempt by its start time, so ids sort chronologically,
+// with a sequence number to keep ids within one second apart. The result
+// is valid inside a systemd unit name.
+func newID(now time.Time, seq int) string {
+	return fmt.Sprintf("%s-%03d", now.UTC().Format("20060102T150405Z"), seq%1000)
+}

@@ -1,0 +1,96 @@
+// Package reconciler decides whether and when to apply a configuration:
+// it polls the source, skips what is already applied or known bad, refuses
+// history rewrites, hands new configurations to activate, and records
+// state and history.
+package reconciler
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/berth-nix/berth/activate"
+	"github.com/berth-nix/berth/source"
+)
+
+// Applier applies one artifact as a transaction; activate.Activator is one.
+type Applier interface {
+	Apply(ctx context.Context, req activate.Request, j activate.Journal) activate.Result
+	Resume(ctx context.Context, p activate.Progress, j activate.Journal, log io.Writer) activate.Result
+}
+
+// Lineage is implemented by sources whose revisions form a history.
+type Lineage interface {
+	// Descends reports whether commit has ancestor in its history.
+	Descends(ctx context.Context, ancestor, commit string) (bool, error)
+}
+
+// Reconciler runs reconciles for one host.
+type Reconciler struct {
+	Host   string
+	Source source.Source
+	// Lineage, when set, makes the reconciler refuse a head that does not
+	// descend from the last applied commit, unless AllowRewrite.
+	Lineage      Lineage
+	AllowRewrite bool
+	Applier      Applier
+	// Attr is the flake attribute of the system to build.
+	Attr    string
+	Store   Store
+	History History
+	// LockPath is the file locked for the duration of a reconcile.
+	LockPath string
+	Log      *slog.Logger
+	// Now is time.Now unless a test replaces it.
+	Now func() time.Time
+
+	seq int
+}
+
+// Options qualify one reconcile.
+type Options struct {
+	// Retry tries a configuration again even though it was settled as
+	// applied or rejected.
+	Retry bool
+	// Trigger says what started the reconcile (schedule, start, webhook,
+	// cli); it is recorded in history.
+	Trigger string
+}
+
+// Results of a reconcile, as shown to people and mapped to exit codes.
+const (
+	ResultApplied     = "applied"
+	ResultUnchanged   = "unchanged"
+	ResultReverted    = "reverted"
+	ResultFailed      = "failed"
+	ResultRefused     = "refused"
+	ResultInterrupted = "interrupted"
+)
+
+// Report is what one reconcile did.
+type Report struct {
+	// Result is one of the Result* constants.
+	Result string
+	// Revision is the revision the source answered, if it answered.
+	Revision string
+	// Reason explains an unchanged result ("no new revision", ...).
+	Reason string
+	// Attempt is set when the reconcile recorded one in history.
+	Attempt *Attempt
+	Err     error
+}
+
+func (r *Reconciler) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+func (r *Reconciler) log() *slog.Logger {
+	if r.Log != nil {
+		return r.Log
+	}
+	return slog.Default()
+}

@@ -1,0 +1,163 @@
+package reconciler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/berth-nix/berth/activate"
+	"github.com/berth-nix/berth/internal/fault"
+	"github.com/berth-nix/berth/source"
+)
+
+// run is the working set of one reconcile, passed through its steps.
+type run struct {
+	opts Options
+	st   State
+	rev  string
+	art  source.Artifact
+	att  *Attempt
+	res  activate.Result
+	// result and reason are set by the step that ends the reconcile early
+	// with a verdict; the deferred record fills them in otherwise.
+	result, reason string
+}
+
+// step is one stage of a reconcile. Returning an error stops the reconcile;
+// a fault.NoOp error stops it with nothing to do.
+type step func(ctx context.Context, w *run) error
+
+// Run performs one reconcile: finish any interrupted attempt, poll, fetch,
+// check lineage, compare digests, apply. Whatever happens, state and
+// history are recorded before Run returns.
+func (r *Reconciler) Run(ctx context.Context, opts Options) (rep Report) {
+	unlock, err := lockFile(ctx, r.LockPath)
+	if err != nil {
+		return Report{Result: ResultFailed, Err: fault.Transientf("another reconcile is running: %w", err)}
+	}
+	defer unlock()
+	st, err := r.Store.Load()
+	if err != nil {
+		return Report{Result: ResultFailed, Err: err}
+	}
+	if st.InProgress != nil {
+		if rep := r.resume(ctx, &st); rep.Result == ResultInterrupted {
+			return rep
+		}
+	}
+	w := &run{opts: opts, st: st}
+	defer func() { rep = r.record(w, err) }()
+	for _, s := range []step{r.poll, r.fetch, r.lineage, r.compare, r.apply} {
+		if err = s(ctx, w); err != nil {
+			return
+		}
+	}
+	return
+}
+
+func (r *Reconciler) poll(ctx context.Context, w *run) error {
+	rev, err := r.Source.Poll(ctx)
+	if err != nil {
+		return fmt.Errorf("poll: %w", err)
+	}
+	w.rev, w.st.LastPoll, w.st.LastSeen = rev, r.now(), rev
+	if rev == w.st.Settled && !w.opts.Retry {
+		w.result, w.reason = ResultUnchanged, "no new revision"
+		return fault.AsNoOp(errors.New(w.reason))
+	}
+	return nil
+}
+
+func (r *Reconciler) fetch(ctx context.Context, w *run) error {
+	art, err := r.Source.Fetch(ctx)
+	if err != nil {
+		return fmt.Errorf("fetch %s: %w", w.rev, err)
+	}
+	w.art, w.rev, w.st.LastSeen = art, art.Revision, art.Revision
+	return nil
+}
+
+func (r *Reconciler) lineage(ctx context.Context, w *run) error {
+	last := w.st.Applied
+	if r.Lineage == nil || r.AllowRewrite || last == nil || last.Commit == "" || w.art.Commit == "" {
+		return nil
+	}
+	ok, err := r.Lineage.Descends(ctx, last.Commit, w.art.Commit)
+	if err != nil {
+		return fmt.Errorf("check history of %s: %w", w.art.Commit, err)
+	}
+	if !ok {
+		w.result = ResultRefused
+		return fault.Stallingf("refused %s: commit %s does not descend from the last applied commit %s (history rewritten); set source.git.allow_history_rewrite to accept it",
+			w.art.Revision, w.art.Commit, last.Commit)
+	}
+	return nil
+}
+
+// compare skips configurations already applied or already judged bad: a
+// commit that only touched other hosts has this host's digest unchanged
+// and costs no evaluation.
+func (r *Reconciler) compare(ctx context.Context, w *run) error {
+	if w.opts.Retry {
+		return nil
+	}
+	if a := w.st.Applied; a != nil && a.Digest == w.art.Digest {
+		w.st.Applied = r.revisionOf(w.art, a.Toplevel)
+		w.result, w.reason = ResultUnchanged, "host configuration unchanged (digest "+short(w.art.Digest)+")"
+		return fault.AsNoOp(errors.New(w.reason))
+	}
+	if b := w.st.Rejected; b != nil && b.Digest == w.art.Digest {
+		w.result, w.reason = ResultUnchanged, "configuration "+short(w.art.Digest)+" already failed; waiting for a new one (berth run --retry forces)"
+		return fault.AsNoOp(errors.New(w.reason))
+	}
+	return nil
+}
+
+func (r *Reconciler) apply(ctx context.Context, w *run) error {
+	att := r.newAttempt(w)
+	if err := os.MkdirAll(r.History.Dir, 0o700); err != nil {
+		return fault.Transientf("create history directory: %w", err)
+	}
+	log, err := os.OpenFile(att.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fault.Transientf("open attempt log: %w", err)
+	}
+	defer log.Close()
+	w.att = att
+	fmt.Fprintf(log, "berth: attempt %s of %s for %s (digest %s)\n", w.att.ID, w.art.Revision, r.Host, w.art.Digest)
+	req := activate.Request{ID: w.att.ID, FlakeDir: w.art.FlakeDir(), Attr: r.Attr, Log: log, LogPath: w.att.LogPath}
+	w.res = r.Applier.Apply(ctx, req, &journal{r: r, st: &w.st, rev: r.revisionOf(w.art, "")})
+	return w.res.Err
+}
+
+func (r *Reconciler) newAttempt(w *run) *Attempt {
+	r.seq++
+	id := newID(r.now(), r.seq)
+	return &Attempt{ID: id, Host: r.Host, Trigger: w.opts.Trigger, Revision: w.art.Revision, Commit: w.art.Commit,
+		Digest: w.art.Digest, Started: r.now(), LogPath: r.History.LogPath(id)}
+}
+
+func (r *Reconciler) revisionOf(a source.Artifact, toplevel string) *Revision {
+	return &Revision{Revision: a.Revision, Commit: a.Commit, Digest: a.Digest, Toplevel: toplevel, At: r.now()}
+}
+
+// journal saves an attempt's progress in the state file.
+type journal struct {
+	r   *Reconciler
+	st  *State
+	rev *Revision
+}
+
+func (j *journal) Record(p activate.Progress) error {
+	j.st.InProgress = &InProgress{Revision: *j.rev, Progress: p}
+	j.st.InProgress.Toplevel = p.Toplevel
+	return j.r.Store.Save(*j.st)
+}
+
+func short(digest string) string {
+	if len(digest) > 19 {
+		return digest[:19]
+	}
+	return digest
+}

@@ -1,0 +1,117 @@
+package reconciler
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"time"
+
+	"github.com/berth-nix/berth/activate"
+	"github.com/berth-nix/berth/internal/atomicfile"
+)
+
+// stateVersion changes when the state file's meaning changes.
+const stateVersion = 1
+
+// State is what the agent remembers between runs. It is written atomically
+// after every step that changes it, so a crash at any point leaves the
+// previous or the next version on disk.
+type State struct {
+	Version int `json:"version"`
+	// LastPoll is when the source last answered; LastSeen what it said.
+	LastPoll time.Time `json:"last_poll,omitzero"`
+	LastSeen string    `json:"last_seen,omitempty"`
+	// Settled is the last revision whose attempt reached a verdict that
+	// retrying cannot change (applied, unchanged, or refused as bad); a
+	// poll that answers it again costs nothing more.
+	Settled string `json:"settled,omitempty"`
+	// Applied is the configuration that runs and is the boot default.
+	Applied *Revision `json:"applied,omitempty"`
+	// Rejected is the last configuration judged bad; it is not tried again
+	// until its digest changes or a retry is asked for.
+	Rejected *Rejection `json:"rejected,omitempty"`
+	// InProgress is the attempt an agent was in the middle of.
+	InProgress *InProgress `json:"in_progress,omitempty"`
+	// Last is the most recent attempt, whatever its result.
+	Last *Summary `json:"last,omitempty"`
+	// FetchFailures counts consecutive transient failures, for backoff.
+	FetchFailures int `json:"fetch_failures,omitempty"`
+	// Interruptions counts attempts of one digest that ended with the
+	// agent gone and the outcome unknown.
+	Interruptions map[string]int `json:"interruptions,omitempty"`
+}
+
+// Revision identifies one configuration of this host.
+type Revision struct {
+	Revision string    `json:"revision"`
+	Commit   string    `json:"commit,omitempty"`
+	Digest   string    `json:"digest"`
+	Toplevel string    `json:"toplevel,omitempty"`
+	At       time.Time `json:"at"`
+}
+
+// Rejection is a configuration that failed and why.
+type Rejection struct {
+	Revision
+	Phase  string `json:"phase"`
+	Reason string `json:"reason"`
+}
+
+// InProgress is the journal of an attempt that reached the test phase.
+type InProgress struct {
+	Revision
+	Progress activate.Progress `json:"progress"`
+}
+
+// Summary is the short form of the last attempt, for status.
+type Summary struct {
+	ID       string    `json:"id"`
+	Revision string    `json:"revision"`
+	Result   string    `json:"result"`
+	Phase    string    `json:"phase,omitempty"`
+	Error    string    `json:"error,omitempty"`
+	At       time.Time `json:"at"`
+}
+
+// Store reads and writes the state file.
+type Store struct{ Path string }
+
+// Load returns the saved state, or an empty one when none was saved. A
+// file that does not parse is an error naming it; it is never overwritten
+// silently.
+func (s Store) Load() (State, error) {
+	var st State
+	data, err := os.ReadFile(s.Path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return State{Version: stateVersion}, nil
+	}
+	if err != nil {
+		return st, err
+	}
+	if err := json.Unmarshal(data, &st); err != nil {
+		return st, fmt.Errorf("state file %s is corrupt: %w", s.Path, err)
+	}
+	if st.Version != stateVersion {
+		return st, fmt.Errorf("state file %s has version %d, this berth understands %d", s.Path, st.Version, stateVersion)
+	}
+	return st, nil
+}
+
+// Save replaces the state file atomically.
+func (s Store) Save(st State) error {
+	st.Version = stateVersion
+	data, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(s.Path, append(data, '\n'), 0o600)
+}
+
+// SetAside renames a state file that could not be read out of the way,
+// keeping it for inspection, so that the agent can start afresh.
+func (s Store) SetAside() (string, error) {
+	dst := fmt.Sprintf("%s.corrupt-%s", s.Path, time.Now().UTC().Format("20060102T150405Z"))
+	return dst, os.Rename(s.Path, dst)
+}
