@@ -149,5 +149,3 @@ func (r *Reconciler) resume(ctx context.Context, st *State) Report {
 	*st = w.st
 	return rep
 }
-
-
