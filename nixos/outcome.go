@@ -61,8 +61,11 @@ const (
 // Transient.
 func (s *Systemd) UnitOutcome(ctx context.Context, name string) (Outcome, error) {
 	st, err := s.conn.ListUnitsByNamesContext(ctx, []string{name})
-	if err != nil || len(st) != 1 {
-		return Outcome{}, fault.Transientf("unit %s: list: %v (%d answers)", name, err, len(st))
+	if err != nil {
+		return Outcome{}, fault.Transientf("unit %s: %w", name, err)
+	}
+	if len(st) != 1 {
+		return Outcome{}, fault.Transientf("unit %s: systemd listed %d units, want 1", name, len(st))
 	}
 	o := Outcome{ActiveState: st[0].ActiveState, SubState: st[0].SubState}
 	if st[0].LoadState != "loaded" {

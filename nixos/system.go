@@ -79,6 +79,11 @@ var bootParts = []string{"kernel", "initrd", "kernel-modules"}
 // the names of the parts that differ. A part missing from both closures
 // (e.g. a container system) is equal; missing from one, it differs.
 func RebootNeeded(booted, next string) (bool, []string, error) {
+	for _, top := range []string{booted, next} {
+		if _, err := os.Stat(top); err != nil {
+			return false, nil, fmt.Errorf("system %s: %w", top, err)
+		}
+	}
 	var differ []string
 	for _, part := range bootParts {
 		a, err := resolvePart(booted, part)

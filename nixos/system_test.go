@@ -137,3 +137,9 @@ func TestRebootNeededContainers(t *testing.T) {
 		t.Errorf("got %v %v %v, want false, nil, nil for closures without boot parts", need, differ, err)
 	}
 }
+
+func TestRebootNeededMissingSystem(t *testing.T) {
+	if _, _, err := RebootNeeded(t.TempDir(), "/nonexistent/system"); err == nil {
+		t.Errorf("got nil, want an error for a missing system")
+	}
+}
