@@ -29,6 +29,7 @@ const testFlake = `{
   in {
     ok = drv "berth-ok" "echo building-berth-ok; mkdir $out; echo hi > $out/f";
     other = drv "berth-other" "mkdir $out";
+    slow = drv "berth-slow" "sleep 60; mkdir $out";
     fails = drv "berth-fails" "echo builder-says-goodbye >&2; exit 1";
     evalError = throw "berth-test-eval-boom";
   };
@@ -118,6 +119,23 @@ func TestBuildFlakeCancelled(t *testing.T) {
 	_, err := nix.BuildFlake(ctx, dir, "ok", nil)
 	if got := fault.ClassOf(err); got != fault.Transient {
 		t.Errorf("got class %v, want transient (%v)", got, err)
+	}
+}
+
+// TestBuildFlakeCancelledMidBuild interrupts a running build: nix gets
+// SIGINT, and the error is Transient long before the build would end.
+func TestBuildFlakeCancelledMidBuild(t *testing.T) {
+	nix := requireNix(t)
+	dir := writeFlake(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err := nix.BuildFlake(ctx, dir, "slow", nil)
+	if got := fault.ClassOf(err); got != fault.Transient {
+		t.Errorf("got class %v, want transient (%v)", got, err)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("took %v, want the build stopped soon after the cancel", d)
 	}
 }
 
