@@ -68,6 +68,8 @@ func verdict(o nixos.Outcome, newFailures []string) error {
 		return nil
 	case o.ExitCode == 4:
 		return nil
+	case o.Signal != 0:
+		return fault.Stallingf("switch-to-configuration test was killed by signal %d", o.Signal)
 	case o.ExitCode != 0:
 		return fault.Stallingf("switch-to-configuration test exited with status %d", o.ExitCode)
 	}
