@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/storer"
 )
 
 // commitFS is a read-only fs.FS and fs.ReadLinkFS over a commit's tree,
@@ -22,6 +23,7 @@ import (
 // the commit time as its modification time.
 type commitFS struct {
 	root  *object.Tree
+	store storer.EncodedObjectStorer
 	mtime time.Time
 }
 
@@ -34,6 +36,9 @@ var (
 var errLink = errors.New("symbolic links are not followed")
 
 // lookup finds name's entry; the root has none (nil entry, nil error).
+// A name that is not in the tree is fs.ErrNotExist; an object missing from
+// the repository is reported as such (plumbing.ErrObjectNotFound), since
+// it means the local repository is incomplete, not the revision.
 func (c commitFS) lookup(op, name string) (*object.TreeEntry, error) {
 	if !fs.ValidPath(name) {
 		return nil, &fs.PathError{Op: op, Path: name, Err: fs.ErrInvalid}
@@ -41,11 +46,23 @@ func (c commitFS) lookup(op, name string) (*object.TreeEntry, error) {
 	if name == "." {
 		return nil, nil
 	}
-	e, err := c.root.FindEntry(name)
-	if err != nil {
-		return nil, &fs.PathError{Op: op, Path: name, Err: fs.ErrNotExist}
+	t, parts := c.root, strings.Split(name, "/")
+	for i, part := range parts {
+		e, err := t.FindEntry(part)
+		if err != nil {
+			return nil, &fs.PathError{Op: op, Path: name, Err: fs.ErrNotExist}
+		}
+		if i == len(parts)-1 {
+			return e, nil
+		}
+		if e.Mode != filemode.Dir {
+			return nil, &fs.PathError{Op: op, Path: name, Err: fs.ErrNotExist}
+		}
+		if t, err = object.GetTree(c.store, e.Hash); err != nil {
+			return nil, &fs.PathError{Op: op, Path: name, Err: err}
+		}
 	}
-	return e, nil
+	return nil, &fs.PathError{Op: op, Path: name, Err: fs.ErrNotExist}
 }
 
 // Lstat describes name without following it.
@@ -132,7 +149,7 @@ func (c commitFS) dir(op, name string) (*object.Tree, error) {
 	if e.Mode != filemode.Dir {
 		return nil, &fs.PathError{Op: op, Path: name, Err: errors.New("not a directory")}
 	}
-	t, err := c.root.Tree(name)
+	t, err := object.GetTree(c.store, e.Hash)
 	if err != nil {
 		return nil, &fs.PathError{Op: op, Path: name, Err: err}
 	}

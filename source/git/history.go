@@ -3,6 +3,7 @@ package gitsource
 import (
 	"context"
 	"errors"
+	"slices"
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -37,18 +38,40 @@ func (s *Source) Descends(ctx context.Context, ancestor, commit string) (bool, e
 	if err != nil {
 		return false, err
 	}
+	var edges []plumbing.Hash
 	for _, depth := range append([]int{0}, deepenSteps...) {
 		if depth > 0 {
-			if err := s.fetch(ctx, r, depth); err != nil {
+			if err := s.deepen(ctx, r, depth, edges); err != nil {
 				return false, err
 			}
 		}
-		found, complete, err := walk(r, a, c)
+		found, complete, missing, err := walk(r, a, c)
 		if err != nil || found || complete {
 			return found, err
 		}
+		edges = missing
 	}
 	return false, fault.Transientf("git source: history of %s is incomplete even after fetching all of %s", c, s.cfg.Branch)
+}
+
+// deepen fetches the branch's history to depth. The commits in edges lack
+// their parents; they are recorded as shallow first, because an
+// incremental fetch does not record them and the remote must be told, or
+// it assumes their history is here and sends nothing.
+func (s *Source) deepen(ctx context.Context, r *git.Repository, depth int, edges []plumbing.Hash) error {
+	shallow, err := r.Storer.Shallow()
+	if err != nil {
+		return s.localErr("reading shallow commits", err)
+	}
+	for _, e := range edges {
+		if !slices.Contains(shallow, e) {
+			shallow = append(shallow, e)
+		}
+	}
+	if err := r.Storer.SetShallow(shallow); err != nil {
+		return s.localErr("recording shallow commits", err)
+	}
+	return s.fetch(ctx, r, depth)
 }
 
 func parseHashes(ancestor, commit string) (plumbing.Hash, plumbing.Hash, error) {
@@ -60,33 +83,37 @@ func parseHashes(ancestor, commit string) (plumbing.Hash, plumbing.Hash, error) 
 	return plumbing.NewHash(ancestor), plumbing.NewHash(commit), nil
 }
 
-// walk searches the history of c for a. complete is false when some
-// commit on the way is missing locally (the edge of a shallow fetch, or
-// c itself not fetched yet).
-func walk(r *git.Repository, a, c plumbing.Hash) (found, complete bool, err error) {
+// walk searches the history of c for a. complete says whether all of it
+// was here; edges lists the local commits whose parents are not (the
+// edge of a shallow fetch).
+func walk(r *git.Repository, a, c plumbing.Hash) (found, complete bool, edges []plumbing.Hash, err error) {
+	complete = true
 	seen := map[plumbing.Hash]bool{c: true}
 	queue := []plumbing.Hash{c}
-	complete = true
+	child := map[plumbing.Hash]plumbing.Hash{}
 	for len(queue) > 0 {
 		h := queue[0]
 		queue = queue[1:]
 		if h == a {
-			return true, true, nil
+			return true, true, nil, nil
 		}
 		commit, err := object.GetCommit(r.Storer, h)
 		if errors.Is(err, plumbing.ErrObjectNotFound) {
 			complete = false
+			if e, ok := child[h]; ok && !slices.Contains(edges, e) {
+				edges = append(edges, e)
+			}
 			continue
 		}
 		if err != nil {
-			return false, false, fault.AsTransient(err)
+			return false, false, nil, fault.AsTransient(err)
 		}
 		for _, p := range commit.ParentHashes {
 			if !seen[p] {
-				seen[p] = true
+				seen[p], child[p] = true, h
 				queue = append(queue, p)
 			}
 		}
 	}
-	return false, complete, nil
+	return false, complete, edges, nil
 }

@@ -66,8 +66,8 @@ func (s *Source) open() (*git.Repository, error) {
 }
 
 // fetchHead fetches the branch into r and returns its head. The first
-// fetch is shallow (depth 1); later ones send what r has, so the remote
-// sends only missing objects.
+// fetch is shallow (depth 1); later ones are incremental: they tell the
+// remote what r has, and it sends only what r lacks.
 func (s *Source) fetchHead(ctx context.Context, r *git.Repository) (plumbing.Hash, error) {
 	depth := 0
 	if _, err := r.Reference(s.trackingRef(), false); err != nil {

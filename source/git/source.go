@@ -10,9 +10,12 @@ package gitsource
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"sync"
 
+	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
@@ -72,11 +75,27 @@ func (s *Source) Poll(ctx context.Context) (string, error) {
 // the head fetched, its Commit that head's hash and its LastUpdateTime the
 // commit time. Errors of tree.Resolve (a bad revision) are Stalling;
 // network and disk errors are Transient.
+//
+// An incremental fetch trusts the remote to know which objects the local
+// repository has; after a shallow first fetch it can be wrong (a revert to
+// content older than that fetch). When an object turns out to be missing,
+// the local repository is discarded and fetched afresh, once.
 func (s *Source) Fetch(ctx context.Context) (source.Artifact, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	a, err := s.fetchStage(ctx)
+	if errors.Is(err, plumbing.ErrObjectNotFound) {
+		if err := os.RemoveAll(s.cfg.StateDir); err != nil {
+			return source.Artifact{}, s.localErr("discarding incomplete repository", err)
+		}
+		a, err = s.fetchStage(ctx)
+	}
+	return a, err
+}
+
+func (s *Source) fetchStage(ctx context.Context) (source.Artifact, error) {
 	r, err := s.open()
 	if err != nil {
 		return source.Artifact{}, err
@@ -89,16 +108,16 @@ func (s *Source) Fetch(ctx context.Context) (source.Artifact, error) {
 	if err != nil {
 		return source.Artifact{}, s.localErr("reading commit "+head.String(), err)
 	}
-	return s.stage(c)
+	return s.stage(r, c)
 }
 
 // stage resolves and stages the host directory of commit c.
-func (s *Source) stage(c *object.Commit) (source.Artifact, error) {
+func (s *Source) stage(r *git.Repository, c *object.Commit) (source.Artifact, error) {
 	root, err := c.Tree()
 	if err != nil {
 		return source.Artifact{}, s.localErr("reading tree of "+c.Hash.String(), err)
 	}
-	fsys := commitFS{root: root, mtime: c.Committer.When}
+	fsys := commitFS{root: root, store: r.Storer, mtime: c.Committer.When}
 	tr, err := tree.Resolve(fsys, s.cfg.HostDir, s.cfg.Limits)
 	if err != nil {
 		return source.Artifact{}, fmt.Errorf("git source: %s: %w", s.revision(c.Hash), err)
