@@ -35,6 +35,10 @@ recipe_key() {
 # build_into makes a complete root file system in $1 (which must not exist).
 build_into() {
 	local root=$1
+	if ! command -v debootstrap >/dev/null; then
+		echo "build.sh: debootstrap is missing (apt-get install debootstrap)" >&2
+		exit 1
+	fi
 	mkdir -p "$(dirname "$root")"
 	debootstrap --variant=minbase --include="$packages" "$suite" "$root" "$mirror" >&2
 	configure "$root"
@@ -73,6 +77,17 @@ mask_units() {
 	done
 }
 
+# prune_old removes images of earlier recipes (340 MB each) unless a
+# running host still uses one as its overlay's lower layer.
+prune_old() {
+	local keep=$1 old
+	for old in "$cache"/*/rootfs; do
+		old=${old%/rootfs}
+		[[ -d $old && $(basename "$old") != "$keep" ]] || continue
+		grep -qF "lowerdir=$old/rootfs" /proc/mounts || rm -rf "$old"
+	done
+}
+
 # ensure builds into the cache unless a complete image is already there.
 ensure() {
 	local key dir
@@ -92,6 +107,7 @@ ensure() {
 		touch "$tmp/complete"
 		mv "$tmp" "$dir"
 		trap - EXIT
+		prune_old "$key"
 	fi
 	echo "$dir/rootfs"
 }
