@@ -66,7 +66,7 @@ func printStatus(out io.Writer, s status) {
 	}
 	if l := st.Last; l != nil {
 		line := l.Result
-		if l.Phase != "" {
+		if l.Phase != "" && l.Result != "applied" && l.Result != "unchanged" {
 			line += " in " + l.Phase
 		}
 		fmt.Fprintf(w, "last result\t%s %s (%s)\n", line, l.Revision, ago(l.At))
