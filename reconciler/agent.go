@@ -3,6 +3,7 @@ package reconciler
 import (
 	"context"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/berth-nix/berth/internal/fault"
@@ -26,9 +27,16 @@ type Agent struct {
 	Tick time.Duration
 	// Status, if set, is told what the agent is doing (sd_notify STATUS).
 	Status func(string)
+	// Pauses keeps the pause that holds reconciles (see Pause).
+	Pauses PauseStore
+	// Observer, if set, is told about every reconcile (metrics).
+	Observer Observer
 
 	triggers chan string
+	once     sync.Once  // makes triggers
+	mu       sync.Mutex // guards next and missed
 	next     time.Time
+	missed   bool
 }
 
 // Trigger asks for a reconcile now. Triggers that arrive while one is
@@ -42,13 +50,15 @@ func (a *Agent) Trigger(reason string) {
 }
 
 func (a *Agent) init() {
-	if a.triggers == nil {
-		a.triggers = make(chan string, 1)
-	}
+	a.once.Do(func() { a.triggers = make(chan string, 1) })
 }
 
 // Next is when the next scheduled reconcile is due.
-func (a *Agent) Next() time.Time { return a.next }
+func (a *Agent) Next() time.Time {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.next
+}
 
 // Run reconciles until ctx ends.
 func (a *Agent) Run(ctx context.Context) error {
@@ -58,12 +68,17 @@ func (a *Agent) Run(ctx context.Context) error {
 	bo.Reset()
 	trigger := "start"
 	for {
-		rep := a.Rec.Run(ctx, Options{Trigger: trigger})
-		if ctx.Err() != nil {
-			return nil
+		if a.holds(trigger) {
+			a.setNext(a.Schedule.Next(a.Rec.now()))
+		} else {
+			rep := a.Rec.Run(ctx, Options{Trigger: trigger})
+			if ctx.Err() != nil {
+				return nil
+			}
+			a.setNext(a.after(rep, bo))
+			a.observe(rep)
+			a.status(rep)
 		}
-		a.next = a.after(rep, bo)
-		a.status(rep)
 		var err error
 		if trigger, err = a.wait(ctx); err != nil {
 			return nil
@@ -90,8 +105,11 @@ func (a *Agent) wait(ctx context.Context) (string, error) {
 	tick := time.NewTicker(a.tick())
 	defer tick.Stop()
 	for {
-		if !a.Rec.now().Before(a.next) {
+		if !a.Rec.now().Before(a.Next()) {
 			return "schedule", nil
+		}
+		if a.pauseEnded() {
+			return "pause ended", nil
 		}
 		select {
 		case <-ctx.Done():
@@ -118,5 +136,5 @@ func (a *Agent) status(rep Report) {
 	if rep.Revision != "" {
 		msg += " " + rep.Revision
 	}
-	a.Status(msg + "; next poll " + a.next.Format(time.RFC3339))
+	a.Status(msg + "; next poll " + a.Next().Format(time.RFC3339))
 }
