@@ -34,6 +34,9 @@ type Config struct {
 	Activate Activation `yaml:"activation"`
 	History  History    `yaml:"history"`
 	Log      Log        `yaml:"log"`
+	Control  Control    `yaml:"control"`
+	Webhook  Webhook    `yaml:"webhook"`
+	Metrics  Metrics    `yaml:"metrics"`
 }
 
 // Source says where the host's configuration comes from.
@@ -141,6 +144,9 @@ func Defaults() Config {
 		},
 		History: History{Keep: 50},
 		Log:     Log{Level: "info"},
+		Control: Control{Socket: "/run/berth/berth.sock", Group: "berth"},
+		Webhook: Webhook{Listen: ":9420", MaxBody: 1 << 20, MinInterval: 10 * time.Second},
+		Metrics: Metrics{Listen: "127.0.0.1:9421"},
 	}
 }
 
