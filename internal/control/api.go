@@ -1,0 +1,71 @@
+// Package control is the agent's local API: HTTP over a unix socket that
+// the berth CLI uses for status, history, trigger, pause, resume and run.
+//
+// Paths are versioned (/v1/...). Who may do what is decided from the
+// peer's kernel credentials (SO_PEERCRED): root may do everything, members
+// of the control group may read (GET), nobody else may do anything. The
+// socket file itself is mode 0660 root:<group>, or 0600 when the group
+// does not exist, so others cannot even connect.
+package control
+
+import (
+	"context"
+	"time"
+
+	"github.com/berth-nix/berth/reconciler"
+)
+
+// Status is what GET /v1/status answers and what berth status prints. Its
+// JSON form is stable for scripts.
+type Status struct {
+	Host  string           `json:"host"`
+	State reconciler.State `json:"state"`
+	// Paused is the pause in force, if any.
+	Paused *reconciler.Pause `json:"paused,omitempty"`
+	// NextPoll is when the agent polls next on its schedule; known only
+	// when a running agent answered.
+	NextPoll time.Time `json:"next_poll,omitzero"`
+	// Agent says whether a running agent answered (false: read from the
+	// state files).
+	Agent bool `json:"agent"`
+}
+
+// RunReport is the wire form of a reconcile's report (POST /v1/run).
+type RunReport struct {
+	Result   string              `json:"result"`
+	Revision string              `json:"revision,omitempty"`
+	Reason   string              `json:"reason,omitempty"`
+	Attempt  *reconciler.Attempt `json:"attempt,omitempty"`
+	Error    string              `json:"error,omitempty"`
+}
+
+// ReportOf converts a reconcile's report to its wire form.
+func ReportOf(rep reconciler.Report) RunReport {
+	r := RunReport{Result: rep.Result, Revision: rep.Revision, Reason: rep.Reason, Attempt: rep.Attempt}
+	if rep.Err != nil {
+		r.Error = rep.Err.Error()
+	}
+	return r
+}
+
+// Backend is what the API serves; AgentBackend is the real one.
+type Backend interface {
+	Status(ctx context.Context) (Status, error)
+	History(limit int) ([]reconciler.Attempt, error)
+	// Trigger asks for a reconcile now; it fails while paused.
+	Trigger(reason string) error
+	Pause(d time.Duration, by string) (reconciler.Pause, error)
+	Resume() error
+	// Run reconciles now and waits for the result.
+	Run(ctx context.Context, retry bool) RunReport
+}
+
+// PausedError is returned by Trigger while a pause holds reconciles.
+type PausedError struct{ Pause reconciler.Pause }
+
+func (e *PausedError) Error() string {
+	if e.Pause.Until.IsZero() {
+		return "reconciles are paused until resumed (berth resume)"
+	}
+	return "reconciles are paused until " + e.Pause.Until.Local().Format(time.RFC3339) + " (berth resume ends it now)"
+}
