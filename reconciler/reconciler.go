@@ -39,6 +39,9 @@ type Reconciler struct {
 	Attr    string
 	Store   Store
 	History History
+	// StageDir, when set, is where the source stages artifacts; staged
+	// trees no longer needed are pruned after each reconcile.
+	StageDir string
 	// LockPath is the file locked for the duration of a reconcile.
 	LockPath string
 	Log      *slog.Logger

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -258,5 +260,21 @@ func TestHistoryKeepsTheNewest(t *testing.T) {
 	got, _ := h.List()
 	if len(got) != 3 || got[0].ID != newID(base.Add(4*time.Minute), 4) {
 		t.Errorf("got %d attempts starting %q, want 3 starting with the newest", len(got), got[0].ID)
+	}
+}
+
+func TestStagedConfigurationsArePruned(t *testing.T) {
+	src := &fakeSource{art: art("c1", "sha256:"+strings.Repeat("1", 64))}
+	r := newRec(t, src, &fakeApplier{res: applied})
+	r.StageDir = t.TempDir()
+	for _, d := range []string{"1", "2", "3"} {
+		if err := os.MkdirAll(filepath.Join(r.StageDir, strings.Repeat(d, 64)), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.Run(context.Background(), Options{})
+	ents, _ := os.ReadDir(r.StageDir)
+	if len(ents) != 1 || ents[0].Name() != strings.Repeat("1", 64) {
+		t.Errorf("got %v, want only the applied configuration kept", ents)
 	}
 }

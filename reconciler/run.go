@@ -47,7 +47,10 @@ func (r *Reconciler) Run(ctx context.Context, opts Options) (rep Report) {
 		}
 	}
 	w := &run{opts: opts, st: st}
-	defer func() { rep = r.record(w, err) }()
+	defer func() {
+		rep = r.record(w, err)
+		r.pruneStage(w.st)
+	}()
 	for _, s := range []step{r.poll, r.fetch, r.lineage, r.compare, r.apply} {
 		if err = s(ctx, w); err != nil {
 			return

@@ -58,6 +58,7 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 		Store:    reconciler.Store{Path: filepath.Join(c.StateDir, "state.json")},
 		History:  reconciler.History{Dir: filepath.Join(c.StateDir, "history"), Keep: c.History.Keep},
 		LockPath: filepath.Join(c.StateDir, "lock"),
+		StageDir: filepath.Join(c.StateDir, "stage"),
 		Log:      log,
 	}
 	if err := setAsideCorruptState(rec.Store, log); err != nil {
