@@ -210,4 +210,3 @@ func TestAgentService(t *testing.T) {
 		t.Errorf("history does not show the resumed attempt:\n%s", hist)
 	}
 }
-
