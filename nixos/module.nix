@@ -1,0 +1,264 @@
+# services.berth: the berth agent on a NixOS host.
+#
+# services.berth.settings mirrors berth's YAML configuration file key for
+# key: same names, same nesting (docs/configuration.md). Every typed key
+# defaults to null, which leaves it out of the file so that berth's own
+# default applies. Keys without a typed option can still be set under
+# settings; berth itself rejects keys it does not know.
+{ config, lib, pkgs, ... }:
+let
+  cfg = config.services.berth;
+  inherit (lib) mkOption types;
+  yaml = pkgs.formats.yaml { };
+  configPath = "/etc/berth/config.yaml";
+
+  # A Go duration as berth reads it: "90s", "15m", "1h30m", "0".
+  duration = types.strMatching "0|([0-9]+(\\.[0-9]+)?(ns|us|ms|s|m|h))+";
+  # An absolute path given as a string. A path literal (./token) would be
+  # copied into the world-readable store, so the type refuses it.
+  absPath = types.strMatching "/.*";
+
+  # key declares one key of the configuration file.
+  key = type: description: mkOption {
+    type = types.nullOr type;
+    default = null;
+    inherit description;
+  };
+
+  settingsOptions = {
+    hostname = key types.str "Selects the host directory and flake attribute. Defaults to networking.hostName.";
+    state_dir = key absPath "State, history, logs, the fetched repository and staged artifacts (berth: /var/lib/berth).";
+    source = {
+      host_dir = key types.str "This host's directory in the repository; {hostname} is replaced (berth: hosts/{hostname}).";
+      timeout = key duration "Bound on every network operation (berth: 2m).";
+      max_files = key types.ints.positive "Most files the host tree may hold (berth: 100000).";
+      max_bytes = key types.ints.positive "Most bytes the host tree may hold (berth: 1 GiB).";
+      max_depth = key types.ints.positive "Deepest directory nesting in the host tree (berth: 64).";
+      git = {
+        url = key types.str "Repository URL: https://, http://, ssh://, user@host:path or file://. Never with credentials.";
+        branch = key types.str "Branch to follow (berth: main).";
+        token_file = key absPath "File holding the HTTPS token, read again on every poll. Keep it out of the Nix store.";
+        username = key types.str "User name sent with the token (berth: berth).";
+        ssh_key_file = key absPath "Private key for an ssh URL. Keep it out of the Nix store.";
+        known_hosts_file = key absPath "known_hosts file pinning the git server's host key; required for ssh URLs.";
+        allow_history_rewrite = key types.bool "Accept a head that does not descend from the last applied commit (berth: false).";
+      };
+    };
+    nix = {
+      attribute = key types.str "Flake attribute of the system; {hostname} is replaced.";
+      build_timeout = key duration "Bound on one nix build (berth: 2h).";
+      command = key types.str "The nix binary (berth: nix, from the agent's PATH).";
+      profile = key absPath "System profile promoted on success (berth: /nix/var/nix/profiles/system).";
+      gc_root_dir = key absPath "Directory of GC roots for the built and the last good system (berth: /nix/var/nix/gcroots/berth).";
+    };
+    schedule = {
+      cron = key types.str "When to poll: five cron fields or @every 15m, @hourly, ... (berth: @every 15m).";
+      jitter = key duration "Random delay up to this before each scheduled poll (berth: 1m).";
+      backoff_max = key duration "Longest wait between retries after transient failures (berth: 1h).";
+    };
+    activation = {
+      preflight = key (types.enum [ "baseline" "strict" ]) "baseline: units failed before the switch do not count; strict: any failed unit blocks the deploy (berth: baseline).";
+      test_timeout = key duration "Bound on switch-to-configuration test (berth: 10m).";
+      boot_timeout = key duration "Bound on switch-to-configuration boot (berth: 5m).";
+      settle = key duration "Wait after the switch before judging units (berth: 3s).";
+      lock_wait = key duration "How long to wait for another switch's lock (berth: 10m).";
+    };
+    history.keep = key types.ints.positive "Attempts kept in the history (berth: 50).";
+    log.level = key (types.enum [ "debug" "info" "warn" "error" ]) "Log level (berth: info).";
+    control = {
+      socket = key absPath "Unix socket the CLI talks to (berth: /run/berth/berth.sock).";
+      group = key types.str "Group that may read status and history through the socket (berth: berth).";
+    };
+    webhook = {
+      enabled = key types.bool "Listen for push notifications that make the agent poll at once (berth: false).";
+      listen = key types.str "host:port of the webhook (berth: :9420).";
+      secret_file = key absPath "File holding the webhook's shared secret; required when enabled. Keep it out of the Nix store.";
+      tls_cert_file = key absPath "TLS certificate; with tls_key_file, the webhook serves HTTPS.";
+      tls_key_file = key absPath "TLS private key. Keep it out of the Nix store.";
+      max_body = key types.ints.positive "Largest request body in bytes (berth: 1 MiB).";
+      min_interval = key duration "Least time between two reconciles the webhook starts (berth: 10s).";
+      branch = key types.str "Branch whose pushes count (berth: the git source's branch).";
+    };
+    metrics = {
+      enabled = key types.bool "Serve Prometheus metrics (berth: false).";
+      listen = key types.str "host:port of /metrics (berth: 127.0.0.1:9421).";
+    };
+  };
+
+  # prune drops unset keys, and the sections left empty by that.
+  prune = v:
+    if builtins.isAttrs v then
+      lib.filterAttrs (_: x: x != null && x != { }) (lib.mapAttrs (_: prune) v)
+    else if builtins.isList v then map prune v
+    else v;
+
+  rendered = prune cfg.settings;
+  configFile = yaml.generate "berth.yaml" rendered;
+
+  # leaves lists every [path value] pair of a rendered settings tree.
+  leaves = prefix: v:
+    if builtins.isAttrs v then
+      lib.concatLists (lib.mapAttrsToList (n: x: leaves (prefix ++ [ n ]) x) v)
+    else if builtins.isList v then
+      lib.concatLists (lib.imap0 (i: x: leaves (prefix ++ [ "[${toString i}]" ]) x) v)
+    else [{ path = prefix; value = v; }];
+
+  # secretProblem says what is wrong with a leaf that holds or points to a
+  # secret badly, or null. Secrets are only ever paths to files: an inline
+  # value, or a file in the store, would be readable by every local user.
+  secretProblem = l:
+    let
+      name = lib.last l.path;
+      where = "services.berth.settings.${lib.concatStringsSep "." l.path}";
+      isString = builtins.isString l.value;
+    in
+    if builtins.match "(.*_)?(token|password|passphrase|secret|private_key)" name != null then
+      "${where}: secrets are never inline; put the value in a file outside the Nix store and set ${name}_file"
+    else if lib.hasSuffix "_file" name && isString && lib.hasPrefix builtins.storeDir l.value then
+      "${where}: ${l.value} is in the world-readable Nix store; keep secrets in a file outside it (e.g. /run/keys or /var/lib/secrets)"
+    else if name == "url" && isString && builtins.match "[a-z+]+://[^/@]+:[^/@]*@.*" l.value != null then
+      "${where}: the URL carries credentials; use token_file"
+    else null;
+
+  webhook = rendered.webhook or { };
+  # The port of webhook.listen ("host:port", ":port", "[::1]:port").
+  webhookPort = lib.toInt (lib.last (lib.splitString ":" (webhook.listen or ":9420")));
+
+  problems = lib.filter (p: p != null) (map secretProblem (leaves [ ] rendered));
+in
+{
+  options.services.berth = {
+    enable = lib.mkEnableOption "the berth GitOps agent, which pulls this host's configuration and applies it";
+
+    package = mkOption {
+      type = types.package;
+      default = pkgs.berth;
+      defaultText = lib.literalExpression "pkgs.berth";
+      description = "The berth package; the berth flake's overlay provides pkgs.berth.";
+    };
+
+    settings = mkOption {
+      default = { };
+      description = ''
+        berth's configuration, rendered to ${configPath}. Names and nesting
+        are those of the YAML file. Secrets are never values here: give
+        paths to files outside the Nix store (token_file, ssh_key_file).
+      '';
+      type = types.submodule {
+        freeformType = yaml.type;
+        options = settingsOptions;
+      };
+    };
+
+    configFile = mkOption {
+      type = types.path;
+      readOnly = true;
+      default = configFile;
+      defaultText = lib.literalExpression "the rendered settings, in the Nix store";
+      description = "The rendered configuration file; it holds paths to secrets, never secrets.";
+    };
+
+    watchdogSec = mkOption {
+      type = types.str;
+      default = "5min";
+      description = ''
+        systemd WatchdogSec of the agent. berth pings from its own goroutine
+        every third of this, so a long build does not trip it. A hung agent
+        is restarted and finishes or reverts its attempt when it starts.
+      '';
+    };
+
+    openFirewall = mkOption {
+      type = types.bool;
+      default = false;
+      description = "Open the webhook's TCP port in the firewall when the webhook is enabled.";
+    };
+
+    extraPath = mkOption {
+      type = types.listOf types.package;
+      default = [ ];
+      description = "More packages on the agent's PATH, for hooks and health checks.";
+    };
+  };
+
+  config = lib.mkIf cfg.enable {
+    services.berth.settings.hostname = lib.mkDefault config.networking.hostName;
+
+    assertions = map (message: { assertion = false; inherit message; }) problems;
+
+    # Members read status and history through the control socket
+    # (control.group); the state files themselves are root-only.
+    users.groups.berth = { };
+
+    networking.firewall.allowedTCPPorts = lib.mkIf (cfg.openFirewall && webhook.enabled or false) [ webhookPort ];
+
+    environment.systemPackages = [ cfg.package ];
+    environment.etc."berth/config.yaml".source = configFile;
+
+    systemd.services.berth = {
+      description = "berth GitOps agent";
+      wantedBy = [ "multi-user.target" ];
+      wants = [ "network-online.target" ];
+      after = [ "network-online.target" ];
+      # The agent starts the switch that replaces its own unit: the switch
+      # must neither restart nor stop it (berth-takeover hands over to a
+      # new version once that switch is under way).
+      restartIfChanged = false;
+      unitConfig.X-StopOnRemoval = false;
+      path = [ config.nix.package pkgs.git pkgs.systemd pkgs.coreutils ] ++ cfg.extraPath;
+      environment = {
+        BERTH_CONFIG = configPath;
+        # Builds go through nix-daemon: the agent's sandboxing below must
+        # not reach builders, and the daemon's settings stay authoritative.
+        NIX_REMOTE = lib.mkIf config.nix.enable "daemon";
+      };
+      serviceConfig = {
+        Type = "notify";
+        NotifyAccess = "main";
+        ExecStart = "${cfg.package}/bin/berth --config ${configPath} agent";
+        Restart = "on-failure";
+        RestartSec = 2;
+        WatchdogSec = cfg.watchdogSec;
+        TimeoutStopSec = "90s";
+        StateDirectory = "berth";
+        StateDirectoryMode = "0700";
+        # Holds the control socket (control.socket).
+        RuntimeDirectory = "berth";
+        RuntimeDirectoryMode = "0755";
+        # Hardening that activation survives: switch-to-configuration runs
+        # in its own transient unit and builds run in nix-daemon, so none
+        # of this reaches them. Left off, and why, in docs/security.md.
+        PrivateTmp = true;
+        ProtectKernelLogs = true;
+        ProtectClock = true;
+        LockPersonality = true;
+        RestrictRealtime = true;
+        SystemCallArchitectures = "native";
+        UMask = "0077";
+      };
+    };
+
+    # berth-takeover hands the agent over to a new berth version. The
+    # switch that installs the version restarts this unit (its script names
+    # the new package); it restarts berth without waiting, and the new agent
+    # completes the attempt the old one was running, as after any stop.
+    systemd.services.berth-takeover = {
+      description = "Hand the berth agent over to the installed berth version";
+      wantedBy = [ "multi-user.target" ];
+      after = [ "berth.service" ];
+      serviceConfig = {
+        Type = "oneshot";
+        RemainAfterExit = true;
+      };
+      script = ''
+        pid=$(${pkgs.systemd}/bin/systemctl show --property=MainPID --value berth.service)
+        [ "''${pid:-0}" -gt 0 ] || exit 0
+        exe=$(${pkgs.coreutils}/bin/readlink "/proc/$pid/exe" || true)
+        if [ "$exe" != "${cfg.package}/bin/berth" ]; then
+          echo "berth: running $exe, installed ${cfg.package}/bin/berth: restarting the agent"
+          ${pkgs.systemd}/bin/systemctl restart --no-block berth.service
+        fi
+      '';
+    };
+  };
+}
