@@ -2,8 +2,8 @@ package health
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 )
@@ -24,7 +24,16 @@ type Func struct {
 func (f Func) Name() string                  { return f.CheckName }
 func (f Func) Run(ctx context.Context) error { return f.Fn(ctx) }
 
-// Result is how one check fared in RunAll.
+// Probe is a check with its retry limits: a failing check is tried again
+// every Interval until it passes or until Deadline has passed since the
+// probes began.
+type Probe struct {
+	Check    Check
+	Interval time.Duration
+	Deadline time.Duration
+}
+
+// Result is how one probe fared in RunAll.
 type Result struct {
 	Name string
 	// Err is the last failure, nil when the check passed.
@@ -36,39 +45,35 @@ type Result struct {
 	Elapsed time.Duration
 }
 
-// RunAll runs the checks concurrently. A failing check is tried again
-// every interval until it passes or until deadline has passed since
-// RunAll began (or ctx ends); each attempt's ctx ends at that deadline
-// too. Results are in the order of checks. The error names every check
-// that never passed and is nil when all passed; what a failure means
-// (a bad revision, or a system not ready to be changed) is the caller's
-// to classify.
-func RunAll(ctx context.Context, checks []Check, deadline, interval time.Duration) ([]Result, error) {
-	ctx, cancel := context.WithTimeout(ctx, deadline)
-	defer cancel()
-	start := time.Now()
-	results := make([]Result, len(checks))
-	var wg sync.WaitGroup
-	for i, c := range checks {
-		wg.Go(func() { results[i] = poll(ctx, c, interval, start) })
+func (r Result) String() string {
+	if r.Err == nil {
+		return fmt.Sprintf("%s: ok (%d attempts, %v)", r.Name, r.Attempts, r.Elapsed.Round(time.Millisecond))
 	}
-	wg.Wait()
-	var errs []error
-	for _, r := range results {
-		if r.Err != nil {
-			errs = append(errs, fmt.Errorf("check %s: %w (%d attempts in %v)",
-				r.Name, r.Err, r.Attempts, r.Elapsed.Round(time.Millisecond)))
-		}
-	}
-	return results, errors.Join(errs...)
+	return fmt.Sprintf("%s: FAILED after %d attempts in %v: %v", r.Name, r.Attempts, r.Elapsed.Round(time.Millisecond), r.Err)
 }
 
-// poll runs c until it passes or ctx ends.
-func poll(ctx context.Context, c Check, interval time.Duration, start time.Time) Result {
-	r := Result{Name: c.Name()}
+// RunAll runs the probes concurrently, each until it passes, its deadline
+// passes or ctx ends; an attempt's ctx ends at its probe's deadline too.
+// Results are in the order of probes.
+func RunAll(ctx context.Context, probes []Probe) []Result {
+	start := time.Now()
+	results := make([]Result, len(probes))
+	var wg sync.WaitGroup
+	for i, p := range probes {
+		wg.Go(func() { results[i] = poll(ctx, p, start) })
+	}
+	wg.Wait()
+	return results
+}
+
+// poll runs p until it passes or its deadline or ctx ends.
+func poll(ctx context.Context, p Probe, start time.Time) Result {
+	ctx, cancel := context.WithDeadline(ctx, start.Add(p.Deadline))
+	defer cancel()
+	r := Result{Name: p.Check.Name()}
 	for {
 		r.Attempts++
-		r.Err = c.Run(ctx)
+		r.Err = p.Check.Run(ctx)
 		r.Elapsed = time.Since(start)
 		if r.Err == nil {
 			return r
@@ -76,7 +81,32 @@ func poll(ctx context.Context, c Check, interval time.Duration, start time.Time)
 		select {
 		case <-ctx.Done():
 			return r
-		case <-time.After(interval):
+		case <-time.After(p.Interval):
 		}
 	}
+}
+
+// Failed returns the results whose check never passed.
+func Failed(results []Result) []Result {
+	var out []Result
+	for _, r := range results {
+		if r.Err != nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Describe names each failed result with its last error on one line,
+// for verdicts and status lines: "web (GET …: 503), db (exit status 1)".
+func Describe(failed []Result) string {
+	parts := make([]string, len(failed))
+	for i, r := range failed {
+		parts[i] = fmt.Sprintf("%s (%s)", r.Name, oneLine(r.Err.Error()))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
 }

@@ -4,8 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
-	"net/http"
-	"net/http/httptest"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -23,16 +22,22 @@ func passAfter(name string, n int32) Check {
 	}}
 }
 
+// probe retries c every 10ms until deadline.
+func probe(c Check, deadline time.Duration) Probe {
+	return Probe{Check: c, Interval: 10 * time.Millisecond, Deadline: deadline}
+}
+
 func TestRunAll(t *testing.T) {
 	never := Func{CheckName: "never", Fn: func(context.Context) error { return errors.New("down") }}
-	results, err := RunAll(context.Background(),
-		[]Check{passAfter("now", 0), passAfter("third", 2), never},
-		300*time.Millisecond, 10*time.Millisecond)
-	if err == nil || !strings.Contains(err.Error(), "check never: down") {
-		t.Fatalf("got %v, want an error naming the check that never passed", err)
+	results := RunAll(context.Background(), []Probe{
+		probe(passAfter("now", 0), time.Second), probe(passAfter("third", 2), time.Second),
+		probe(never, 300*time.Millisecond), probe(never, 100*time.Millisecond)})
+	failed := Failed(results)
+	if len(failed) != 2 || failed[0].Name != "never" {
+		t.Fatalf("got %v failed, want the two never-passing probes", failed)
 	}
-	if strings.Contains(err.Error(), "check now") || strings.Contains(err.Error(), "check third") {
-		t.Errorf("got %v, want only the failing check named", err)
+	if got := Describe(failed[:1]); got != "never (down)" {
+		t.Errorf("Describe: got %q, want %q", got, "never (down)")
 	}
 	wantAttempts := []int{1, 3}
 	for i, want := range wantAttempts {
@@ -40,8 +45,11 @@ func TestRunAll(t *testing.T) {
 			t.Errorf("%s: got %d attempts, err %v, want %d, nil", r.Name, r.Attempts, r.Err, want)
 		}
 	}
-	if r := results[2]; r.Attempts < 5 || r.Elapsed < 200*time.Millisecond {
-		t.Errorf("never: got %d attempts in %v, want retries until the deadline", r.Attempts, r.Elapsed)
+	if r := results[2]; r.Attempts < 5 || r.Elapsed < 250*time.Millisecond {
+		t.Errorf("never: got %d attempts in %v, want retries until its deadline", r.Attempts, r.Elapsed)
+	}
+	if r := results[3]; r.Elapsed > 250*time.Millisecond {
+		t.Errorf("never with 100ms deadline: ran for %v, want its own deadline kept", r.Elapsed)
 	}
 }
 
@@ -51,9 +59,9 @@ func TestRunAllDeadlineReachesCheck(t *testing.T) {
 		return ctx.Err()
 	}}
 	start := time.Now()
-	_, err := RunAll(context.Background(), []Check{hang}, 100*time.Millisecond, time.Second)
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("got %v, want the deadline's error", err)
+	results := RunAll(context.Background(), []Probe{{Check: hang, Interval: time.Second, Deadline: 100 * time.Millisecond}})
+	if !errors.Is(results[0].Err, context.DeadlineExceeded) {
+		t.Errorf("got %v, want the deadline's error", results[0].Err)
 	}
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("took %v, want RunAll to stop at its deadline", d)
@@ -61,8 +69,8 @@ func TestRunAllDeadlineReachesCheck(t *testing.T) {
 }
 
 func TestRunAllNoChecks(t *testing.T) {
-	if results, err := RunAll(context.Background(), nil, time.Second, time.Second); err != nil || len(results) != 0 {
-		t.Errorf("got %v, %v, want no results and nil", results, err)
+	if results := RunAll(context.Background(), nil); len(results) != 0 {
+		t.Errorf("got %v, want no results", results)
 	}
 }
 
@@ -77,10 +85,16 @@ func TestCommand(t *testing.T) {
 		{"times out", Command{Argv: []string{"/bin/sh", "-c", "exec sleep 10"}, Timeout: 50 * time.Millisecond}, "killed"},
 		{"missing", Command{Argv: []string{"/nonexistent/check"}}, "no such file"},
 		{"empty", Command{}, "no command"},
+		{"background child killed too", Command{Argv: []string{"/bin/sh", "-c", "sleep 10 & sleep 10"}, Timeout: 50 * time.Millisecond}, "killed"},
+		{"unknown user", Command{Argv: []string{"/bin/true"}, User: "no-such-user-berth"}, "no-such-user-berth"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			start := time.Now()
 			err := tt.c.Run(context.Background())
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("took %v, want the command killed at its timeout", d)
+			}
 			if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
 				t.Errorf("got %v, want %q", err, tt.want)
 			}
@@ -104,21 +118,14 @@ func TestTCP(t *testing.T) {
 	}
 }
 
-func TestHTTP(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/broken" {
-			http.Error(w, "no", http.StatusServiceUnavailable)
-		}
-	}))
-	defer srv.Close()
-	tests := []struct {
-		path string
-		ok   bool
-	}{{"/", true}, {"/broken", false}}
-	for _, tt := range tests {
-		err := HTTP{URL: srv.URL + tt.path, Timeout: time.Second}.Run(context.Background())
-		if (err == nil) != tt.ok {
-			t.Errorf("GET %s: got %v, want ok=%v", tt.path, err, tt.ok)
-		}
+
+func TestCommandAsUser(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to change user")
+	}
+	script := `test "$(id -un)" = nobody && test "$USER" = nobody || { id; exit 1; }`
+	c := Command{CheckName: "as-nobody", Argv: []string{"/bin/sh", "-c", script}, User: "nobody", Timeout: 5 * time.Second}
+	if err := c.Run(context.Background()); err != nil {
+		t.Errorf("got %v, want the command run as nobody", err)
 	}
 }

@@ -83,6 +83,51 @@ func TestUnitActive(t *testing.T) {
 	}
 }
 
+// TestUnitOneshot: a oneshot service without RemainAfterExit is inactive
+// once done; the check passes only after it has run and succeeded.
+func TestUnitOneshot(t *testing.T) {
+	conn := connect(t)
+	ctx := context.Background()
+	for name, prog := range map[string]string{"health-oneshot-ok.service": "/bin/true", "health-oneshot-bad.service": "/bin/false"} {
+		unit := "[Service]\nType=oneshot\nExecStart=" + prog + "\n"
+		if err := os.WriteFile("/run/systemd/system/"+name, []byte(unit), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			os.Remove("/run/systemd/system/" + name)
+			exec.Command("systemctl", "reset-failed", name).Run()
+		})
+	}
+	run(t, "systemctl", "daemon-reload")
+	ok := UnitActive{Conn: conn, Unit: "health-oneshot-ok.service"}
+	if err := ok.Run(ctx); err == nil {
+		t.Errorf("oneshot never run: got nil, want an error")
+	}
+	run(t, "systemctl", "start", "health-oneshot-ok.service")
+	if err := ok.Run(ctx); err != nil {
+		t.Errorf("oneshot succeeded: got %v, want nil", err)
+	}
+	exec.Command("systemctl", "start", "health-oneshot-bad.service").Run()
+	if err := (UnitActive{Conn: conn, Unit: "health-oneshot-bad.service"}).Run(ctx); err == nil {
+		t.Errorf("oneshot failed: got nil, want an error")
+	}
+	spec := Spec{Name: "ok", Kind: KindUnit, Unit: "health-oneshot-ok.service"}
+	if err := spec.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Build(spec, Env{Systemd: conn})
+	if err != nil || p.Check.Run(ctx) != nil {
+		t.Errorf("built unit check: got %v, want a passing check", err)
+	}
+}
+
+func run(t *testing.T, argv ...string) {
+	t.Helper()
+	if out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput(); err != nil {
+		t.Fatalf("%v: %v\n%s", argv, err, out)
+	}
+}
+
 // settledState waits out boot, as `systemctl is-system-running --wait`
 // does, since a host booted just before the test may still be starting.
 func settledState(ctx context.Context, conn *sd.Conn) (string, error) {
