@@ -118,7 +118,6 @@ func TestTCP(t *testing.T) {
 	}
 }
 
-
 func TestCommandAsUser(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to change user")

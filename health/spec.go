@@ -173,7 +173,7 @@ func (s *Spec) onlyFieldsOf(kind string) error {
 	set := map[string]bool{
 		"command": len(s.Command) > 0, "user": s.User != "",
 		"url": s.URL != "", "body": s.Body != "", "insecure_skip_verify": s.Insecure,
-		"status": s.Status != "" && kind != KindHTTP,
+		"status":  s.Status != "" && kind != KindHTTP,
 		"address": s.Address != "", "unit": s.Unit != "",
 	}
 	allowed := map[string][]string{
