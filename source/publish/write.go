@@ -1,0 +1,230 @@
+package publish
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/berth-nix/berth/source/manifest"
+	"github.com/berth-nix/berth/source/tree"
+)
+
+// stagingDir is where trees are built inside a configuration directory
+// before they are renamed into trees/.
+const stagingDir = ".staging"
+
+// current reads the published manifest and the serial to continue from.
+// A missing or unreadable manifest yields nil; its serial is still used
+// when it can be read, so serials never go back.
+func current(dir string, lim tree.Limits) (*manifest.Manifest, uint64) {
+	data, err := os.ReadFile(filepath.Join(dir, manifest.Name))
+	if err != nil {
+		return nil, 0
+	}
+	if m, err := manifest.Parse(data, lim); err == nil {
+		return m, m.Serial
+	}
+	var s struct{ Serial uint64 }
+	json.Unmarshal(data, &s)
+	return nil, s.Serial
+}
+
+// access is how visible published content is: as visible as the
+// configuration directory itself. Files and directories get its group,
+// and others get read access only when the directory grants it them.
+type access struct {
+	gid   int
+	world bool
+}
+
+func accessOf(dir string) (access, error) {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return access{}, err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return access{}, fmt.Errorf("%s: no ownership information", dir)
+	}
+	return access{gid: int(st.Gid), world: fi.Mode().Perm()&0o005 == 0o005}, nil
+}
+
+// mode is the permission for an entry whose tree mode is m.
+func (a access) mode(m fs.FileMode) fs.FileMode {
+	p := fs.FileMode(0o640)
+	if m.IsDir() || m&0o111 != 0 {
+		p = 0o750
+	}
+	if a.world {
+		p |= (p & 0o050) >> 3
+	}
+	return p
+}
+
+// apply gives path the access for tree mode m.
+func (a access) apply(path string, m fs.FileMode) error {
+	if err := os.Lchown(path, 0, a.gid); err != nil {
+		return err
+	}
+	return os.Chmod(path, a.mode(m))
+}
+
+// writeTree makes dir/trees/<hex> hold tr, complete, unless it already
+// does. The tree is staged privately, given its access, and renamed in.
+func writeTree(dir string, tr *tree.Tree, m *manifest.Manifest) error {
+	final := filepath.Join(dir, filepath.FromSlash(m.TreeDir()))
+	if _, err := os.Lstat(final); err == nil {
+		if intact(dir, m) == nil {
+			return nil
+		}
+		if err := os.RemoveAll(final); err != nil {
+			return err
+		}
+	}
+	acc, err := accessOf(dir)
+	if err != nil {
+		return err
+	}
+	staged, err := tr.Stage(filepath.Join(dir, stagingDir))
+	if err != nil {
+		return err
+	}
+	if err := filepath.WalkDir(staged, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		return acc.apply(p, info.Mode())
+	}); err != nil {
+		return err
+	}
+	trees := filepath.Join(dir, manifest.TreesDir)
+	if err := os.MkdirAll(trees, 0o755); err != nil {
+		return err
+	}
+	if err := acc.apply(trees, fs.ModeDir); err != nil {
+		return err
+	}
+	if err := os.Rename(staged, final); err != nil {
+		return err
+	}
+	return syncDir(trees)
+}
+
+// writeManifest replaces dir/manifest.json with m: a temporary file with
+// the final access, synced, renamed over it, the directory synced.
+func writeManifest(dir string, m *manifest.Manifest) error {
+	data, err := m.Encode()
+	if err != nil {
+		return err
+	}
+	acc, err := accessOf(dir)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, ".manifest-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	err = acc.apply(tmp.Name(), 0)
+	if err == nil {
+		_, err = tmp.Write(data)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), filepath.Join(dir, manifest.Name))
+	}
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", filepath.Join(dir, manifest.Name), err)
+	}
+	return syncDir(dir)
+}
+
+// intact checks that the published tree of m is all there, every file
+// with its size and hash.
+func intact(dir string, m *manifest.Manifest) error {
+	root := filepath.Join(dir, filepath.FromSlash(m.TreeDir()))
+	for _, f := range m.Files {
+		p := filepath.Join(root, filepath.FromSlash(manifest.ServerPath(f.Path)))
+		if f.Mode == manifest.ModeDir {
+			if fi, err := os.Lstat(p); err != nil || !fi.IsDir() {
+				return fmt.Errorf("%s: not a directory", p)
+			}
+			continue
+		}
+		if err := sameFile(p, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sameFile(p string, f manifest.File) error {
+	in, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, io.LimitReader(in, f.Size+1))
+	if err != nil {
+		return err
+	}
+	if n != f.Size || hex.EncodeToString(h.Sum(nil)) != f.SHA256 {
+		return fmt.Errorf("%s: content differs from the manifest", p)
+	}
+	return nil
+}
+
+// prune removes the published trees other than m's and prev's (an agent
+// may still be downloading the previous one) and any staging leftovers.
+func prune(dir string, m, prev *manifest.Manifest) error {
+	keep := map[string]bool{filepath.Base(m.TreeDir()): true}
+	if prev != nil && prev.Refused == nil {
+		keep[filepath.Base(prev.TreeDir())] = true
+	}
+	trees := filepath.Join(dir, manifest.TreesDir)
+	list, err := os.ReadDir(trees)
+	if err != nil {
+		return err
+	}
+	for _, de := range list {
+		if keep[de.Name()] || !isHex(de.Name()) {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(trees, de.Name())); err != nil {
+			return err
+		}
+	}
+	return os.RemoveAll(filepath.Join(dir, stagingDir))
+}
+
+func isHex(s string) bool {
+	b, err := hex.DecodeString(s)
+	return err == nil && len(b) == sha256.Size && strings.ToLower(s) == s
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}

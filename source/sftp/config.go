@@ -1,0 +1,114 @@
+package sftpsource
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"path"
+	"path/filepath"
+	"time"
+
+	"github.com/berth-nix/berth/source/tree"
+)
+
+// Defaults for the zero fields of Config.
+const (
+	DefaultPath      = "config"
+	DefaultPort      = "22"
+	DefaultTimeout   = 2 * time.Minute
+	DefaultIOTimeout = 30 * time.Second
+)
+
+// Config says which SFTP server holds the host's configuration and where
+// the agent keeps its copy. It holds paths to secrets, never secrets.
+type Config struct {
+	// Address is the server's "host:port"; a bare host means port 22.
+	Address string
+	// User is the host's account on the server, chrooted to its own
+	// directory.
+	User string
+	// SSHKeyFile is the host's private key.
+	SSHKeyFile string
+	// KnownHostsFile pins the server's host key: an unknown or changed key
+	// is refused, never trusted on first use.
+	KnownHostsFile string
+	// Path is the published configuration directory inside the chroot;
+	// DefaultPath when empty.
+	Path string
+	// Host is this host's name; a manifest published for another host is
+	// refused.
+	Host string
+	// StateDir holds the copy of the last fetched tree that spares
+	// downloading unchanged files.
+	StateDir string
+	// StageDir is where artifacts are staged (see tree.Stage).
+	StageDir string
+	// Timeout bounds one Poll or Fetch; DefaultTimeout when zero.
+	Timeout time.Duration
+	// IOTimeout is how long connecting, or any request, may go without
+	// the server sending a byte before the connection is given up as
+	// dropped; DefaultIOTimeout when zero.
+	IOTimeout time.Duration
+	// Limits bound the published tree.
+	Limits tree.Limits
+	// Dial opens the TCP connection to Address; a net.Dialer when nil.
+	// It lets a caller route or observe the traffic.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// withDefaults fills the zero fields that have defaults.
+func (c Config) withDefaults() Config {
+	if c.Path == "" {
+		c.Path = DefaultPath
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = DefaultTimeout
+	}
+	if c.IOTimeout <= 0 {
+		c.IOTimeout = DefaultIOTimeout
+	}
+	if _, _, err := net.SplitHostPort(c.Address); err != nil && c.Address != "" {
+		c.Address = net.JoinHostPort(c.Address, DefaultPort)
+	}
+	if c.Dial == nil {
+		d := &net.Dialer{Timeout: c.IOTimeout}
+		c.Dial = d.DialContext
+	}
+	return c
+}
+
+// Validate reports the first problem with c, naming the field.
+func (c Config) Validate() error {
+	c = c.withDefaults()
+	host, port, err := net.SplitHostPort(c.Address)
+	switch {
+	case err != nil || host == "" || port == "":
+		return fmt.Errorf("sftp source: address %q: want host:port", c.Address)
+	case c.User == "":
+		return fmt.Errorf("sftp source: user: missing")
+	case c.Host == "":
+		return fmt.Errorf("sftp source: host: missing")
+	case c.SSHKeyFile == "" || c.KnownHostsFile == "":
+		return fmt.Errorf("sftp source: both an SSH key file and a known_hosts file are required")
+	case path.IsAbs(c.Path) && path.Clean(c.Path) == "/":
+		return fmt.Errorf("sftp source: path %q: want the configuration directory, not the chroot itself", c.Path)
+	}
+	for _, d := range []struct{ name, path string }{
+		{"state dir", c.StateDir}, {"stage dir", c.StageDir},
+		{"ssh key file", c.SSHKeyFile}, {"known_hosts file", c.KnownHostsFile},
+	} {
+		if !filepath.IsAbs(d.path) {
+			return fmt.Errorf("sftp source: %s %q: want an absolute path", d.name, d.path)
+		}
+	}
+	return nil
+}
+
+// String describes c; it holds no secret to hide.
+func (c Config) String() string {
+	return fmt.Sprintf("sftp{address=%s user=%s path=%s host=%s state=%s stage=%s ssh_key_file=%s known_hosts=%s timeout=%s}",
+		c.Address, c.User, c.Path, c.Host, c.StateDir, c.StageDir, c.SSHKeyFile, c.KnownHostsFile, c.Timeout)
+}
+
+// remote is the path of rel inside the configuration directory.
+func (c Config) remote(rel string) string { return path.Join(c.Path, rel) }

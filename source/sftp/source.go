@@ -1,0 +1,168 @@
+// Package sftpsource is the SFTP backend of source: the host logs in to
+// its own chrooted account on an SFTP server and reads what `berth
+// publish` wrote there (see source/manifest for the layout).
+//
+// Poll reads the manifest and nothing else. Fetch reads it again,
+// downloads only the files the local copy of the last fetched tree does
+// not already hold, checks every file and the whole tree against the
+// manifest, and stages the result with source/tree. A publish in
+// progress, a dropped connection or a truncated file never yields an
+// artifact: Fetch fails with a Transient error and the next try starts
+// afresh.
+package sftpsource
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"sync"
+
+	"github.com/berth-nix/berth/internal/fault"
+	"github.com/berth-nix/berth/source"
+	"github.com/berth-nix/berth/source/manifest"
+	"github.com/berth-nix/berth/source/tree"
+)
+
+// Source follows one host's published configuration on an SFTP server.
+type Source struct {
+	cfg Config
+	// mu serialises use of StateDir.
+	mu sync.Mutex
+}
+
+var _ source.Source = (*Source)(nil)
+
+// New checks cfg and returns a Source for it. It touches neither the
+// network nor the disk.
+func New(cfg Config) (*Source, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Source{cfg: cfg.withDefaults()}, nil
+}
+
+// String describes the source without secrets.
+func (s *Source) String() string { return s.cfg.String() }
+
+// Poll reads the manifest, one small file, and returns its revision:
+// "sftp@sha256:<hex>" for a published tree, "sftp@refused:<serial>" when
+// the publisher refused the host's directory. Nothing else is transferred.
+// A missing manifest is a Stalling error wrapping tree.ErrNoHostDir; a
+// malformed one, or one for another host, is Stalling; network failures
+// are Transient.
+func (s *Source) Poll(ctx context.Context) (string, error) {
+	m, err := s.withSession(ctx, func(ss *session) (*manifest.Manifest, error) {
+		return s.readManifest(ctx, ss)
+	})
+	if err != nil {
+		return "", err
+	}
+	return m.Revision(), nil
+}
+
+// Fetch reads the manifest, downloads the tree it names, verifies it and
+// stages it. A refused host directory is a Stalling error carrying the
+// publisher's reason (wrapping tree.ErrNoHostDir when the fleet has no
+// directory for the host). Every network or verification failure while
+// downloading is Transient and leaves nothing behind but the cache of the
+// last complete fetch.
+func (s *Source) Fetch(ctx context.Context) (source.Artifact, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var a source.Artifact
+	_, err := s.withSession(ctx, func(ss *session) (*manifest.Manifest, error) {
+		m, err := s.readManifest(ctx, ss)
+		if err == nil {
+			a, err = s.fetchTree(ctx, ss, m)
+		}
+		return m, err
+	})
+	return a, err
+}
+
+// withSession connects, runs f, and disconnects, all within Timeout.
+func (s *Source) withSession(ctx context.Context, f func(*session) (*manifest.Manifest, error)) (*manifest.Manifest, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	defer cancel()
+	ss, err := s.connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer ss.Close()
+	return f(ss)
+}
+
+// readManifest reads and checks the manifest.
+func (s *Source) readManifest(ctx context.Context, ss *session) (*manifest.Manifest, error) {
+	name := s.cfg.remote(manifest.Name)
+	var data []byte
+	err := ss.do(func() error {
+		f, err := ss.sftp.Open(name)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		data, err = io.ReadAll(io.LimitReader(f, manifest.MaxSize+1))
+		return err
+	})
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fault.Stallingf("sftp source: %w: nothing published for host %s at %s:%s (run berth publish)",
+			tree.ErrNoHostDir, s.cfg.Host, s.cfg.Address, name)
+	case err != nil:
+		return nil, s.netErr(ctx, "read "+name+" from", err, ss.conn)
+	case len(data) > manifest.MaxSize:
+		return nil, fault.Stallingf("sftp source: %s: larger than %d bytes", name, manifest.MaxSize)
+	}
+	return s.checkManifest(name, data)
+}
+
+func (s *Source) checkManifest(name string, data []byte) (*manifest.Manifest, error) {
+	m, err := manifest.Parse(data, s.cfg.Limits)
+	if err != nil {
+		return nil, fault.Stallingf("sftp source: %s: %w", name, err)
+	}
+	if m.Host != s.cfg.Host {
+		return nil, fault.Stallingf("sftp source: %s: published for host %q, this is %q (published into the wrong chroot?)", name, m.Host, s.cfg.Host)
+	}
+	return m, nil
+}
+
+// refusal is the error for a manifest that carries the publisher's
+// refusal of the host directory.
+func refusal(m *manifest.Manifest) error {
+	if m.Refused.NoHostDir {
+		return fault.Stallingf("sftp source: %s: %w: %s", m.Revision(), tree.ErrNoHostDir, m.Refused.Reason)
+	}
+	return fault.Stallingf("sftp source: %s: the publisher refused the host directory: %s", m.Revision(), m.Refused.Reason)
+}
+
+// fetchTree downloads, verifies and stages the tree m names.
+func (s *Source) fetchTree(ctx context.Context, ss *session, m *manifest.Manifest) (source.Artifact, error) {
+	if m.Refused != nil {
+		return source.Artifact{}, refusal(m)
+	}
+	dir, err := s.download(ctx, ss, m)
+	if err != nil {
+		return source.Artifact{}, err
+	}
+	defer os.RemoveAll(dir)
+	tr, err := s.verify(dir, m)
+	if err != nil {
+		return source.Artifact{}, err
+	}
+	staged, err := tr.Stage(s.cfg.StageDir)
+	if err != nil {
+		return source.Artifact{}, fmt.Errorf("sftp source: %w", err)
+	}
+	if err := s.keep(dir); err != nil {
+		return source.Artifact{}, err
+	}
+	return source.Artifact{
+		Host: s.cfg.Host, Revision: m.Revision(), Digest: m.Digest,
+		Path: staged, Size: tr.Size(), LastUpdateTime: m.Published,
+	}, nil
+}
