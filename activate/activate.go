@@ -99,6 +99,8 @@ type Request struct {
 	// the same file, appended to by the transient units.
 	Log     io.Writer
 	LogPath string
+	// FilesDir is the staged verbatim files tree; it may not exist.
+	FilesDir string
 }
 
 // Result is what an attempt did.

@@ -18,7 +18,7 @@ import (
 func (a *Activator) test(ctx context.Context, p Progress, j Journal, log io.Writer, r Result) Result {
 	p.Phase, p.Unit = PhaseTest, unitName("test", p.ID)
 	if err := j.Record(p); err != nil {
-		return r.fail(Failed, PhasePreflight, fault.Transientf("journal the attempt: %w", err))
+		return r.fail(Failed, PhasePreflight, a.restoreFiles(p.ID, log, fault.Transientf("journal the attempt: %w", err)))
 	}
 	logf(log, "activating %s (switch-to-configuration test, unit %s)", p.Toplevel, p.Unit)
 	start := time.Now()
@@ -95,6 +95,7 @@ func (a *Activator) promote(ctx context.Context, p Progress, j Journal, log io.W
 		a.restoreProfile(ctx, prevProfile, p, log)
 		return a.revert(ctx, p, j, log, r, PhasePromote, err)
 	}
+	a.commitFiles(p.ID, log)
 	if err := nixos.AddGCRoot(a.GCRoots, "last-good", p.Toplevel); err != nil {
 		logf(log, "warning: keep last good system alive: %v", err)
 	}
@@ -144,6 +145,7 @@ func (a *Activator) rebootNeeded(top string) (bool, []string) {
 func (a *Activator) revert(ctx context.Context, p Progress, j Journal, log io.Writer, r Result, failed Phase, cause error) Result {
 	r.Phase, r.Err = failed, cause
 	logf(log, "attempt failed in %s: %v", failed, cause)
+	cause = a.restoreFiles(p.ID, log, cause)
 	if p.Previous == "" {
 		return r.fail(Failed, failed, fmt.Errorf("%w; no previous system recorded to return to", cause))
 	}

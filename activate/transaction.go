@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/berth-nix/berth/activate/files"
 	"github.com/berth-nix/berth/health"
 	"github.com/berth-nix/berth/internal/fault"
 	"github.com/berth-nix/berth/nixos"
@@ -42,6 +43,8 @@ type Activator struct {
 	GCRoots string
 	// Root is "/" on a real host; tests may point it elsewhere.
 	Root string
+	// Files installs the host's verbatim files tree; nil installs none.
+	Files *files.Installer
 	// LockPath is switch-to-configuration's lock file.
 	LockPath string
 }
@@ -76,7 +79,7 @@ func (a *Activator) Apply(ctx context.Context, req Request, j Journal) Result {
 	if prev == top {
 		logf(req.Log, "%s is already running", top)
 		r.Outcome, r.Phase = Unchanged, PhaseBuild
-		return r
+		return a.filesOnly(req, r)
 	}
 	start = time.Now()
 	baseline, err := a.preflight(ctx, req.Log)
@@ -86,6 +89,9 @@ func (a *Activator) Apply(ctx context.Context, req Request, j Journal) Result {
 		return r.fail(Failed, PhasePreflight, err)
 	}
 	p := Progress{ID: req.ID, Toplevel: top, Previous: prev, Baseline: baseline, LogPath: req.LogPath, Started: time.Now()}
+	if _, err := a.installFiles(req, &r); err != nil {
+		return r.fail(Failed, PhaseFiles, err)
+	}
 	return a.test(ctx, p, j, req.Log, r)
 }
 

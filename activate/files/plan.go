@@ -239,3 +239,7 @@ func removeOp(kind string) string {
 	}
 	return opRemove
 }
+
+// Changes is the number of paths the plan changes; 0 means the system
+// already matches the tree.
+func (p *Plan) Changes() int { return len(p.ops) }
