@@ -83,6 +83,11 @@ let
       enabled = key types.bool "Serve Prometheus metrics (berth: false).";
       listen = key types.str "host:port of /metrics (berth: 127.0.0.1:9421).";
     };
+    files.root = key absPath "Where the host's verbatim files tree is installed (berth: /).";
+    report = {
+      http_url = key types.str "URL that receives each report as a JSON POST; {hostname} is replaced. Never with credentials.";
+      token_file = key absPath "File holding this host's bearer token for report.http_url. Keep it out of the Nix store.";
+    };
   };
 
   # prune drops unset keys, and the sections left empty by that.
