@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/berth-nix/berth/activate"
+	"github.com/berth-nix/berth/activate/files"
 	"github.com/berth-nix/berth/health"
 	"github.com/berth-nix/berth/internal/config"
 	"github.com/berth-nix/berth/nixos"
@@ -51,6 +52,7 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 		GCRoots:  c.Nix.GCRootDir,
 		Root:     "/",
 		LockPath: "/run/nixos/switch-to-configuration.lock",
+		Files:    &files.Installer{Root: c.Files.Root, StateDir: filepath.Join(c.StateDir, "files")},
 	}
 	rec := &reconciler.Reconciler{
 		Host: c.Hostname, Source: src, Lineage: src, AllowRewrite: c.Source.Git.AllowHistoryRewrite,
