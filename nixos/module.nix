@@ -43,6 +43,13 @@ let
         known_hosts_file = key absPath "known_hosts file pinning the git server's host key; required for ssh URLs.";
         allow_history_rewrite = key types.bool "Accept a head that does not descend from the last applied commit (berth: false).";
       };
+      sftp = {
+        address = key types.str "SFTP server as host:port (port 22 when left out). Set either git or sftp.";
+        user = key types.str "This host's chrooted account on the SFTP server.";
+        ssh_key_file = key absPath "The host's private key for the SFTP server. Keep it out of the Nix store.";
+        known_hosts_file = key absPath "known_hosts file pinning the SFTP server's host key; required.";
+        path = key types.str "Directory inside the chroot that berth publish writes (berth: config).";
+      };
     };
     nix = {
       attribute = key types.str "Flake attribute of the system; {hostname} is replaced.";

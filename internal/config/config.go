@@ -53,6 +53,8 @@ type Source struct {
 	MaxBytes int64 `yaml:"max_bytes"`
 	MaxDepth int   `yaml:"max_depth"`
 	Git      *Git  `yaml:"git"`
+	// SFTP is the other source; exactly one of Git and SFTP is set.
+	SFTP *SFTP `yaml:"sftp"`
 }
 
 // Git configures the git source.

@@ -71,10 +71,7 @@ func (c *Config) validateSource() error {
 	if s.MaxFiles < 1 || s.MaxBytes < 1 || s.MaxDepth < 1 {
 		return bad("source.max_files", "max_files, max_bytes and max_depth must be positive")
 	}
-	if s.Git == nil {
-		return bad("source.git", "no source configured: set source.git")
-	}
-	return c.validateGit(s.Git)
+	return c.validateSourceKind()
 }
 
 func (c *Config) validateGit(g *Git) error {
