@@ -37,6 +37,9 @@ func runAgent(ctx context.Context, g *globals) error {
 	defer d.Close()
 	a := newAgent(c, d.rec)
 	a.Status = func(s string) { daemon.SdNotify(false, "STATUS="+s) }
+	if err := startServers(ctx, c, a, log); err != nil {
+		return err
+	}
 	go watchdog(ctx)
 	daemon.SdNotify(false, daemon.SdNotifyReady)
 	log.Info("agent started", "host", c.Hostname, "schedule", c.Schedule.Cron, "source", d.describe)
@@ -47,7 +50,8 @@ func runAgent(ctx context.Context, g *globals) error {
 
 func newAgent(c *config.Config, rec *reconciler.Reconciler) *reconciler.Agent {
 	sched, _ := config.CronParser.Parse(c.Schedule.Cron) // validated by config
-	return &reconciler.Agent{Rec: rec, Schedule: sched, Jitter: c.Schedule.Jitter, BackoffMax: c.Schedule.BackoffMax}
+	return &reconciler.Agent{Rec: rec, Schedule: sched, Jitter: c.Schedule.Jitter, BackoffMax: c.Schedule.BackoffMax,
+		Pauses: pauseStore(c)}
 }
 
 // watchdog pings systemd's watchdog, when the unit enables it, from its own

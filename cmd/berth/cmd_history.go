@@ -1,8 +1,8 @@
 package main
 
 import (
+	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
@@ -18,7 +18,7 @@ func newHistoryCmd(g *globals) *cobra.Command {
 		Short: "List recent attempts, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runHistory(g, asJSON, limit)
+			return runHistory(cmd.Context(), g, asJSON, limit)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -26,17 +26,14 @@ func newHistoryCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-func runHistory(g *globals, asJSON bool, limit int) error {
+func runHistory(ctx context.Context, g *globals, asJSON bool, limit int) error {
 	c, err := loadConfig(g)
 	if err != nil {
 		return err
 	}
-	atts, err := reconciler.History{Dir: filepath.Join(c.StateDir, "history"), Keep: c.History.Keep}.List()
+	atts, err := readHistory(ctx, c, limit)
 	if err != nil {
 		return err
-	}
-	if limit > 0 && len(atts) > limit {
-		atts = atts[:limit]
 	}
 	if asJSON {
 		if atts == nil {

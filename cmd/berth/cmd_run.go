@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
+	"github.com/berth-nix/berth/internal/control"
 	"github.com/berth-nix/berth/reconciler"
 	"github.com/spf13/cobra"
 )
@@ -35,6 +37,13 @@ func runRun(cmd *cobra.Command, g *globals, o runOpts) error {
 	c, err := loadConfig(g)
 	if err != nil {
 		return err
+	}
+	if rep, err := runViaAgent(cmd.Context(), c, o.retry); !errors.Is(err, control.ErrUnreachable) {
+		if err != nil {
+			return err
+		}
+		printReport(g, rep)
+		return &exitError{code: exitCode(rep)}
 	}
 	log := newLogger(g.stderr, c.Log.Level)
 	d, err := wire(cmd.Context(), c, log)

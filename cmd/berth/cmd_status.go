@@ -1,14 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"path/filepath"
 	"text/tabwriter"
 	"time"
 
-	"github.com/berth-nix/berth/reconciler"
+	"github.com/berth-nix/berth/internal/control"
 	"github.com/spf13/cobra"
 )
 
@@ -19,7 +19,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 		Short: "Show what this host runs and how the last attempt went",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runStatus(g, asJSON)
+			return runStatus(cmd.Context(), g, asJSON)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -27,21 +27,18 @@ func newStatusCmd(g *globals) *cobra.Command {
 }
 
 // status is what berth status prints; its JSON form is stable for scripts.
-type status struct {
-	Host  string           `json:"host"`
-	State reconciler.State `json:"state"`
-}
+type status = control.Status
 
-func runStatus(g *globals, asJSON bool) error {
+// runStatus asks the running agent, or reads its files when none answers.
+func runStatus(ctx context.Context, g *globals, asJSON bool) error {
 	c, err := loadConfig(g)
 	if err != nil {
 		return err
 	}
-	st, err := reconciler.Store{Path: filepath.Join(c.StateDir, "state.json")}.Load()
+	s, err := readStatus(ctx, c)
 	if err != nil {
 		return err
 	}
-	s := status{Host: c.Hostname, State: st}
 	if asJSON {
 		return writeJSON(g.stdout, s)
 	}
@@ -84,6 +81,7 @@ func printStatus(out io.Writer, s status) {
 	if p := st.InProgress; p != nil {
 		fmt.Fprintf(w, "in progress\t%s, phase %s\n", p.Revision.Revision, p.Progress.Phase)
 	}
+	printSchedule(w, s)
 }
 
 func ago(t time.Time) string {

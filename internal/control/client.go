@@ -99,6 +99,10 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, out 
 		if ctx.Err() != nil {
 			return err
 		}
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return fmt.Errorf("%w on %s: %v", ErrUnreachable, c.Path, err)
 	}
 	defer resp.Body.Close()

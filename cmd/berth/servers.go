@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/berth-nix/berth/internal/config"
+	"github.com/berth-nix/berth/internal/control"
+	"github.com/berth-nix/berth/internal/metrics"
+	"github.com/berth-nix/berth/internal/webhook"
+	"github.com/berth-nix/berth/reconciler"
+)
+
+// pauseStore is where the pause lives: beside the state file, so that it
+// survives restarts and can be set while no agent runs.
+func pauseStore(c *config.Config) reconciler.PauseStore {
+	return reconciler.PauseStore{Path: filepath.Join(c.StateDir, "pause.json")}
+}
+
+// startServers opens the control socket and, when enabled, the metrics
+// and webhook listeners, and serves them until ctx ends. Everything is
+// opened before the first reconcile, so a second agent, a port in use or
+// an unreadable secret stops the agent before it touches anything.
+func startServers(ctx context.Context, c *config.Config, a *reconciler.Agent, log *slog.Logger) error {
+	l, err := control.Listen(c.Control.Socket, c.Control.Group)
+	if err != nil {
+		return err
+	}
+	srv := &control.Server{Backend: control.AgentBackend{Agent: a}, Group: c.Control.Group, Log: log}
+	go func() { logServeError(log, "control socket", srv.Serve(ctx, l)) }()
+	if c.Metrics.Enabled {
+		if err := startMetrics(ctx, c, a, log); err != nil {
+			return err
+		}
+	}
+	if c.Webhook.Enabled {
+		return startWebhook(ctx, c, a, log)
+	}
+	return nil
+}
+
+func startMetrics(ctx context.Context, c *config.Config, a *reconciler.Agent, log *slog.Logger) error {
+	m := metrics.New(a)
+	st, _ := a.Rec.Store.Load()
+	hist, _ := a.Rec.History.List()
+	m.Init(st, hist)
+	a.Observer = m
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	return serveHTTP(ctx, "metrics", c.Metrics.Listen, "", "", mux, log)
+}
+
+func startWebhook(ctx context.Context, c *config.Config, a *reconciler.Agent, log *slog.Logger) error {
+	w := c.Webhook
+	secret, err := webhook.LoadSecret(w.SecretFile)
+	if err != nil {
+		return &exitError{exitUsage, err}
+	}
+	branch := w.Branch
+	if branch == "" && c.Source.Git != nil {
+		branch = c.Source.Git.Branch
+	}
+	h := &webhook.Handler{Secret: secret, MaxBody: w.MaxBody, Branch: branch, MinInterval: w.MinInterval,
+		Trigger: webhookTrigger(a, log), Log: log}
+	mux := http.NewServeMux()
+	mux.Handle("/webhook", h)
+	return serveHTTP(ctx, "webhook", w.Listen, w.TLSCertFile, w.TLSKeyFile, mux, log)
+}
+
+// webhookTrigger queues a reconcile unless a pause holds them; a held
+// webhook is not remembered (the pause's end polls anyway).
+func webhookTrigger(a *reconciler.Agent, log *slog.Logger) func(string) {
+	return func(reason string) {
+		if err := (control.AgentBackend{Agent: a}).Trigger(reason); err != nil {
+			log.Info("webhook trigger held", "err", err)
+		}
+	}
+}
+
+// serveHTTP listens on addr now and serves h until ctx ends; with cert and
+// key it serves HTTPS.
+func serveHTTP(ctx context.Context, name, addr, cert, key string, h http.Handler, log *slog.Logger) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("%s listener: %w", name, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: time.Minute}
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	go func() {
+		if cert != "" {
+			logServeError(log, name, srv.ServeTLS(l, cert, key))
+		} else {
+			logServeError(log, name, srv.Serve(l))
+		}
+	}()
+	log.Info(name+" listening", "addr", l.Addr().String(), "tls", cert != "")
+	return nil
+}
+
+func logServeError(log *slog.Logger, name string, err error) {
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Error(name+" stopped", "err", err)
+	}
+}
