@@ -25,6 +25,31 @@ let
     inherit description;
   };
 
+  # checkOptions are the keys of one health check (docs/health.md).
+  checkOptions = {
+    name = key types.str "Unique name of the check, shown in verdicts.";
+    kind = key (types.enum [ "command" "http" "tcp" "unit" "reachability" ]) "What the check does.";
+    phase = key (types.enum [ "verify" "preflight" "both" ]) "When it runs (berth: verify).";
+    command = key (types.listOf types.str) "command: argv; the program is an absolute path. Passes on exit status 0.";
+    user = key types.str "command: run as this user (berth: the agent's).";
+    url = key types.str "http: the URL to GET.";
+    status = key types.str "http: accepted status codes, such as 200-299,304 (berth: 200-399).";
+    body = key types.str "http: text the body must contain.";
+    insecure_skip_verify = key types.bool "http: do not verify TLS certificates (berth: false).";
+    address = key types.str "tcp: host:port to connect to.";
+    unit = key types.str "unit: a unit that must be active, or a oneshot that succeeded.";
+    timeout = key duration "Bound on one attempt (berth: 10s).";
+    interval = key duration "Pause between attempts (berth: 2s).";
+    deadline = key duration "Retries end this long after the phase began (berth: 1m).";
+  };
+
+  # hookOptions are the keys of one hook (docs/hooks.md).
+  hookOptions = {
+    name = key types.str "Unique name of the hook, shown in the attempt log.";
+    command = key (types.listOf types.str) "argv; the program is an absolute path.";
+    timeout = key duration "The hook is killed after this and counts as failed (berth: 5m).";
+  };
+
   settingsOptions = {
     hostname = key types.str "Selects the host directory and flake attribute. Defaults to networking.hostName.";
     state_dir = key absPath "State, history, logs, the fetched repository and staged artifacts (berth: /var/lib/berth).";
@@ -94,6 +119,25 @@ let
     report = {
       http_url = key types.str "URL that receives each report as a JSON POST; {hostname} is replaced. Never with credentials.";
       token_file = key absPath "File holding this host's bearer token for report.http_url. Keep it out of the Nix store.";
+    };
+    health = {
+      checks = key (types.listOf (types.submodule { options = checkOptions; })) "Health checks of the agent (docs/health.md).";
+      reachability = {
+        enabled = key types.bool "After every switch, check that the source still answers (berth: true).";
+        timeout = key duration "Bound on one reachability attempt (berth: 30s).";
+        interval = key duration "Pause between reachability attempts (berth: 5s).";
+        deadline = key duration "How long the source may stay unreachable after a switch (berth: 2m).";
+      };
+      host_checks_file = key types.str "Checks file read from the host's directory of each revision; empty ignores it (berth: berth-checks.yaml).";
+      max_deadline = key duration "Bound on every check's deadline, the host file's too (berth: 5m).";
+      deadman = {
+        enabled = key types.bool "Arm a timer before each switch that re-activates the previous system unless the agent reaches a verdict (berth: true).";
+        window = key duration "When the dead-man timer fires (berth: test_timeout + settle + max_deadline + 2m).";
+      };
+    };
+    hooks = {
+      pre = key (types.listOf (types.submodule { options = hookOptions; })) "Commands run after the build, before anything changes; a failure aborts the attempt (docs/hooks.md).";
+      post = key (types.listOf (types.submodule { options = hookOptions; })) "Commands run after each attempt with its outcome (docs/hooks.md).";
     };
   };
 

@@ -37,6 +37,8 @@ type Config struct {
 	Control  Control    `yaml:"control"`
 	Webhook  Webhook    `yaml:"webhook"`
 	Metrics  Metrics    `yaml:"metrics"`
+	Health   Health     `yaml:"health"`
+	Hooks    Hooks      `yaml:"hooks"`
 	Files    Files      `yaml:"files"`
 	Report   Report     `yaml:"report"`
 }
@@ -151,6 +153,7 @@ func Defaults() Config {
 		Control: Control{Socket: "/run/berth/berth.sock", Group: "berth"},
 		Webhook: Webhook{Listen: ":9420", MaxBody: 1 << 20, MinInterval: 10 * time.Second},
 		Metrics: Metrics{Listen: "127.0.0.1:9421"},
+		Health:  defaultHealth(),
 		Files:   Files{Root: "/"},
 	}
 }
