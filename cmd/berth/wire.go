@@ -35,7 +35,7 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 	if err := os.MkdirAll(c.StateDir, 0o700); err != nil {
 		return nil, err
 	}
-	src, err := newGitSource(c)
+	src, lineage, err := newSource(c)
 	if err != nil {
 		return nil, &exitError{exitUsage, err}
 	}
@@ -55,7 +55,7 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 		Files:    &files.Installer{Root: c.Files.Root, StateDir: filepath.Join(c.StateDir, "files")},
 	}
 	rec := &reconciler.Reconciler{
-		Host: c.Hostname, Source: src, Lineage: src, AllowRewrite: c.Source.Git.AllowHistoryRewrite,
+		Host: c.Hostname, Source: src, Lineage: lineage, AllowRewrite: allowRewrite(c),
 		Applier: act, Attr: c.Expand(c.Nix.Attribute),
 		Store:    reconciler.Store{Path: filepath.Join(c.StateDir, "state.json")},
 		History:  reconciler.History{Dir: filepath.Join(c.StateDir, "history"), Keep: c.History.Keep},
