@@ -39,6 +39,9 @@ type Artifact struct {
 	// LastUpdateTime is when the revision was made (commit time, or the
 	// publish time of an SFTP manifest).
 	LastUpdateTime time.Time
+	// Signer is the identity whose signature over the revision was
+	// verified (see source/verify); empty when no signature is required.
+	Signer string
 }
 
 // FlakeDir is the staged flake directory.
