@@ -139,6 +139,14 @@ let
       pre = key (types.listOf (types.submodule { options = hookOptions; })) "Commands run after the build, before anything changes; a failure aborts the attempt (docs/hooks.md).";
       post = key (types.listOf (types.submodule { options = hookOptions; })) "Commands run after each attempt with its outcome (docs/hooks.md).";
     };
+    trust = {
+      git = {
+        allowed_signers = key absPath "allowed_signers file of SSH keys trusted to sign the branch head (namespace git); when set, unsigned or untrusted heads are refused (docs/security.md).";
+        openpgp_keyring = key absPath "Armored OpenPGP public keyring trusted to sign the branch head; when set, unsigned or untrusted heads are refused.";
+      };
+      sftp.allowed_signers = key absPath "allowed_signers file of SSH keys trusted to sign published manifests (berth publish --sign-key); when set, unsigned manifests are refused.";
+      max_age = key duration "Report the source as stale after it answered the same revision, or nothing, for this long; 0 turns it off (berth: 0).";
+    };
   };
 
   # prune drops unset keys, and the sections left empty by that.

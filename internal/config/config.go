@@ -41,6 +41,7 @@ type Config struct {
 	Hooks    Hooks      `yaml:"hooks"`
 	Files    Files      `yaml:"files"`
 	Report   Report     `yaml:"report"`
+	Trust    Trust      `yaml:"trust"`
 }
 
 // Source says where the host's configuration comes from.
