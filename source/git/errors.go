@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing/transport"
 
@@ -21,7 +22,9 @@ func (s *Source) netErr(ctx context.Context, op string, err error) error {
 		return fault.Transientf("git source: %s %s: %w", op, remote, err)
 	case errors.Is(err, transport.ErrAuthenticationRequired),
 		errors.Is(err, transport.ErrAuthorizationFailed),
-		errors.Is(err, transport.ErrInvalidAuthMethod):
+		errors.Is(err, transport.ErrInvalidAuthMethod),
+		// x/crypto/ssh reports a refused key only in its message.
+		strings.Contains(err.Error(), "ssh: unable to authenticate"):
 		return fault.Transientf("git source: %s %s: the remote refused our credentials (token or deploy key rotated or revoked?): %w", op, remote, err)
 	case errors.Is(err, transport.ErrRepositoryNotFound):
 		return fault.Transientf("git source: %s %s: repository not found (or not visible with our credentials): %w", op, remote, err)

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -157,9 +158,16 @@ func TestTimeout(t *testing.T) {
 			t.Cleanup(func() { c.Close() })
 		}
 	}()
-	for _, url := range []string{"http://" + ln.Addr().String() + "/fleet.git"} {
+	for _, url := range []string{
+		"http://" + ln.Addr().String() + "/fleet.git",
+		"ssh://git@" + ln.Addr().String() + "/fleet.git",
+	} {
 		cfg := baseConfig(t, url)
 		cfg.Timeout = 500 * time.Millisecond
+		if strings.HasPrefix(url, "ssh:") {
+			cfg.SSHKeyFile, cfg.KnownHostsFile = sshKeyFile(t), filepath.Join(t.TempDir(), "known_hosts")
+			writeFile(t, cfg.KnownHostsFile, "")
+		}
 		s := newSource(t, cfg)
 		start := time.Now()
 		_, err := s.Poll(context.Background())

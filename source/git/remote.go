@@ -9,6 +9,7 @@ import (
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/transport"
 	"github.com/go-git/go-git/v5/storage/memory"
 
 	"github.com/berth-nix/berth/internal/fault"
@@ -25,7 +26,7 @@ func (s *Source) remoteHead(ctx context.Context) (plumbing.Hash, error) {
 		return plumbing.ZeroHash, err
 	}
 	rem := git.NewRemote(memory.NewStorage(), s.remoteConfig())
-	refs, err := rem.ListContext(ctx, &git.ListOptions{Auth: auth})
+	refs, err := rem.ListContext(ctx, &git.ListOptions{Auth: auth, ProxyOptions: s.proxy()})
 	if err != nil {
 		return plumbing.ZeroHash, s.netErr(ctx, "listing references of", err)
 	}
@@ -43,6 +44,14 @@ func (s *Source) remoteConfig() *config.RemoteConfig {
 
 func (s *Source) noBranch() error {
 	return fault.Stallingf("git source: branch %q does not exist on %s", s.cfg.Branch, redactURL(s.cfg.URL))
+}
+
+// proxy bounds SSH connections by the timeout (see deadlineProxy).
+func (s *Source) proxy() transport.ProxyOptions {
+	if s.kind != kindSSH {
+		return transport.ProxyOptions{}
+	}
+	return deadlineProxy(s.cfg.Timeout)
 }
 
 // trackingRef is where the fetched branch head is kept locally.
@@ -94,11 +103,12 @@ func (s *Source) fetch(ctx context.Context, r *git.Repository, depth int) error 
 	spec := config.RefSpec(fmt.Sprintf("+%s:%s", s.branchRef(), s.trackingRef()))
 	rem := git.NewRemote(r.Storer, s.remoteConfig())
 	err = rem.FetchContext(ctx, &git.FetchOptions{
-		RefSpecs: []config.RefSpec{spec},
-		Depth:    depth,
-		Auth:     auth,
-		Tags:     git.NoTags,
-		Force:    true,
+		RefSpecs:     []config.RefSpec{spec},
+		Depth:        depth,
+		Auth:         auth,
+		Tags:         git.NoTags,
+		Force:        true,
+		ProxyOptions: s.proxy(),
 	})
 	var noRef git.NoMatchingRefSpecError
 	switch {
