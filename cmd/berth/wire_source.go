@@ -30,7 +30,11 @@ func newSource(c *config.Config) (describedSource, reconciler.Lineage, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return s, s, nil
+	signed, err := withGitSigning(c, s)
+	if err != nil {
+		return nil, nil, err
+	}
+	return signed, s, nil
 }
 
 func newSFTPSource(c *config.Config) (*sftpsource.Source, error) {

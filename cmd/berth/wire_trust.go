@@ -1,0 +1,24 @@
+package main
+
+import (
+	"github.com/berth-nix/berth/internal/config"
+	gitsource "github.com/berth-nix/berth/source/git"
+	"github.com/berth-nix/berth/source/verify"
+)
+
+// withGitSigning puts the trust.git signing policy in front of s: with
+// key files configured, only heads signed by a trusted key come through.
+// Unreadable or empty trust files fail here, at start-up.
+func withGitSigning(c *config.Config, s *gitsource.Source) (describedSource, error) {
+	if !c.Trust.GitSigned() {
+		return s, nil
+	}
+	v, err := s.Verifier(gitsource.Signing{
+		AllowedSignersFile: c.Trust.Git.AllowedSigners,
+		KeyringFile:        c.Trust.Git.OpenPGPKeyring,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &verify.Source{Inner: s, Verifier: v}, nil
+}
