@@ -20,6 +20,9 @@ func (a *Activator) test(ctx context.Context, p Progress, j Journal, log io.Writ
 	if err := j.Record(p); err != nil {
 		return r.fail(Failed, PhasePreflight, a.restoreFiles(p.ID, log, fault.Transientf("journal the attempt: %w", err)))
 	}
+	if err := a.armDeadMan(ctx, p, log); err != nil {
+		return r.fail(Failed, PhasePreflight, a.restoreFiles(p.ID, log, err))
+	}
 	logf(log, "activating %s (switch-to-configuration test, unit %s)", p.Toplevel, p.Unit)
 	start := time.Now()
 	o, err := a.Systemd.Switch(ctx, p.Toplevel, "test", p.Unit, p.LogPath, a.Policy.TestTimeout)
@@ -46,7 +49,14 @@ func (a *Activator) judge(ctx context.Context, p Progress, j Journal, log io.Wri
 		return a.revert(ctx, p, j, log, r, PhaseVerify, fault.Transientf("list failed units: %w", lerr))
 	}
 	r.FailedUnits = health.NewFailures(p.Baseline, now, ownUnit)
-	if cause := verdict(o, r.FailedUnits); cause != nil {
+	cause := verdict(o, r.FailedUnits)
+	if cause == nil {
+		cause = a.verify(ctx, p, log, &r)
+	}
+	if interrupted(ctx, cause) {
+		return r.fail(Interrupted, PhaseVerify, ctx.Err())
+	}
+	if cause != nil {
 		return a.revert(ctx, p, j, log, r, PhaseVerify, cause)
 	}
 	return a.promote(ctx, p, j, log, r)
@@ -149,6 +159,7 @@ func (a *Activator) revert(ctx context.Context, p Progress, j Journal, log io.Wr
 	if p.Previous == "" {
 		return r.fail(Failed, failed, fmt.Errorf("%w; no previous system recorded to return to", cause))
 	}
+	_ = a.disarmDeadMan(ctx, p, log) // a fired one is waited for: its switch holds the lock
 	p.Phase, p.Unit, p.Cause = PhaseRevert, unitName("revert", p.ID), cause.Error()
 	if err := j.Record(p); err != nil {
 		logf(log, "warning: journal the revert: %v", err)

@@ -8,12 +8,12 @@ import (
 	"github.com/berth-nix/berth/internal/fault"
 )
 
-// Resume finishes an attempt that a previous agent process journaled but
+// resume finishes an attempt that a previous agent process journaled but
 // did not complete. A test unit still running is waited for and judged; a
 // finished one is judged; one whose outcome is lost is reverted, since
 // the new system was never verified. An interrupted promotion or revert is
 // run again: both are idempotent.
-func (a *Activator) Resume(ctx context.Context, p Progress, j Journal, log io.Writer) Result {
+func (a *Activator) resume(ctx context.Context, p Progress, j Journal, log io.Writer) Result {
 	r := Result{Toplevel: p.Toplevel, Previous: p.Previous}
 	logf(log, "resuming attempt %s in phase %s", p.ID, p.Phase)
 	switch p.Phase {

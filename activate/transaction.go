@@ -45,6 +45,10 @@ type Activator struct {
 	Root string
 	// Files installs the host's verbatim files tree; nil installs none.
 	Files *files.Installer
+	// Health, Hooks and DeadMan are optional; nil disables each.
+	Health  *Health
+	Hooks   *Hooks
+	DeadMan *DeadMan
 	// LockPath is switch-to-configuration's lock file.
 	LockPath string
 }
@@ -53,9 +57,9 @@ type Activator struct {
 // a switch that exited 4 is itself failed until released.
 func ownUnit(name string) bool { return strings.HasPrefix(name, "berth-") }
 
-// Apply runs one attempt. Before the test phase the machine is unchanged;
+// apply runs one attempt. Before the test phase the machine is unchanged;
 // from then on every phase is journaled first.
-func (a *Activator) Apply(ctx context.Context, req Request, j Journal) Result {
+func (a *Activator) apply(ctx context.Context, req Request, j Journal) Result {
 	var r Result
 	start := time.Now()
 	logf(req.Log, "building %s", req.Attr)
@@ -81,11 +85,17 @@ func (a *Activator) Apply(ctx context.Context, req Request, j Journal) Result {
 		r.Outcome, r.Phase = Unchanged, PhaseBuild
 		return a.filesOnly(req, r)
 	}
+	if err := a.runPreHooks(ctx, req.Log, &r); err != nil {
+		return r.fail(Failed, PhasePreHooks, err)
+	}
 	start = time.Now()
 	baseline, err := a.preflight(ctx, req.Log)
 	r.timed(PhasePreflight, start)
 	if err != nil {
 		r.FailedUnits = baseline
+		return r.fail(Failed, PhasePreflight, err)
+	}
+	if err := a.preflightChecks(ctx, req, &r); err != nil {
 		return r.fail(Failed, PhasePreflight, err)
 	}
 	p := Progress{ID: req.ID, Toplevel: top, Previous: prev, Baseline: baseline, LogPath: req.LogPath, Started: time.Now()}
