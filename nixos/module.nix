@@ -302,26 +302,40 @@ in
       };
     };
 
-    # berth-takeover hands the agent over to a new berth version. The
-    # switch that installs the version restarts this unit (its script names
-    # the new package); it restarts berth without waiting, and the new agent
-    # completes the attempt the old one was running, as after any stop.
+    # berth-takeover hands the agent over to a new berth version or
+    # configuration file: the agent reads both only when it starts. The
+    # switch that installs them restarts this unit (its script names them);
+    # it restarts berth without waiting, and the new agent completes the
+    # attempt the old one was running, as after any stop. The marker in
+    # /run records what the running agent was started with.
     systemd.services.berth-takeover = {
-      description = "Hand the berth agent over to the installed berth version";
+      description = "Hand the berth agent over to the installed berth and configuration";
       wantedBy = [ "multi-user.target" ];
       after = [ "berth.service" ];
       serviceConfig = {
         Type = "oneshot";
         RemainAfterExit = true;
       };
-      script = ''
-        pid=$(${pkgs.systemd}/bin/systemctl show --property=MainPID --value berth.service)
-        [ "''${pid:-0}" -gt 0 ] || exit 0
-        exe=$(${pkgs.coreutils}/bin/readlink "/proc/$pid/exe" || true)
-        if [ "$exe" != "${cfg.package}/bin/berth" ]; then
-          echo "berth: running $exe, installed ${cfg.package}/bin/berth: restarting the agent"
-          ${pkgs.systemd}/bin/systemctl restart --no-block berth.service
+      script = let
+        systemctl = "${pkgs.systemd}/bin/systemctl";
+        binary = "${cfg.package}/bin/berth";
+      in ''
+        seen=/run/berth-takeover.seen
+        want="${binary} ${configFile}"
+        pid=$(${systemctl} show --property=MainPID --value berth.service)
+        if [ "''${pid:-0}" -le 0 ]; then
+          exit 0
         fi
+        exe=$(${pkgs.coreutils}/bin/readlink "/proc/$pid/exe" || true)
+        if [ ! -e "$seen" ] && [ "$exe" = "${binary}" ]; then
+          echo "$want" > "$seen"    # first run since boot: the agent is current
+          exit 0
+        fi
+        if [ "$exe" != "${binary}" ] || [ "$(cat "$seen" 2>/dev/null)" != "$want" ]; then
+          echo "berth: agent runs $exe, installed: $want; restarting the agent"
+          ${systemctl} restart --no-block berth.service
+        fi
+        echo "$want" > "$seen"
       '';
     };
   };

@@ -136,7 +136,7 @@ in
 
     systemd.services.berth-publish = lib.mkIf cfg.publish.enable {
       description = "Publish the berth fleet to the hosts' SFTP chroots";
-      path = [ cfg.publish.package ];
+      path = [ cfg.publish.package pkgs.git ];
       serviceConfig.Type = "oneshot";
       script = cfg.publish.script;
     };
