@@ -77,7 +77,7 @@ func urlKind(raw string) (string, error) {
 		if scpLike.MatchString(raw) {
 			return kindSSH, nil
 		}
-		return "", fmt.Errorf("url %q: want https://, http://, ssh://, file:// or user@host:path", raw)
+		return "", fmt.Errorf("url %s: want https://, http://, ssh://, file:// or user@host:path", redactURL(raw))
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
