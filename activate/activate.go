@@ -114,7 +114,10 @@ type Result struct {
 	Durations    map[Phase]time.Duration
 	RebootNeeded bool
 	RebootWhy    []string
-	Err          error
+	// Diff is what the new system changes compared with the one that was
+	// running, when it could be computed (see Diffing).
+	Diff *ClosureDiff
+	Err  error
 }
 
 func (r *Result) timed(p Phase, start time.Time) {

@@ -141,3 +141,23 @@ func FormatSizeDelta(b int64) string {
 	}
 	return fmt.Sprintf("%s%.1f %s", sign, v, units[i])
 }
+
+// String writes the change as diff-closures does: "dolphin: 20.08.1 →
+// 20.08.2, +13.9 KiB".
+func (p PackageChange) String() string {
+	var parts []string
+	if p.Kind != PackageResized {
+		parts = append(parts, orAbsent(p.Before)+" → "+orAbsent(p.After))
+	}
+	if p.SizeDelta != 0 {
+		parts = append(parts, FormatSizeDelta(p.SizeDelta))
+	}
+	return p.Name + ": " + strings.Join(parts, ", ")
+}
+
+func orAbsent(v string) string {
+	if v == "" {
+		return absent
+	}
+	return v
+}
