@@ -35,10 +35,11 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 	if err := os.MkdirAll(c.StateDir, 0o700); err != nil {
 		return nil, err
 	}
-	src, lineage, err := newSource(c)
+	inner, lineage, err := newSource(c)
 	if err != nil {
 		return nil, &exitError{exitUsage, err}
 	}
+	src := &fetchTracker{describedSource: inner}
 	sd, err := nixos.ConnectSystemd(ctx)
 	if err != nil {
 		return nil, err
@@ -63,6 +64,7 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 		StageDir: filepath.Join(c.StateDir, "stage"),
 		Log:      log,
 	}
+	withHealth(c, act, inner, sd, src.attempt(rec.Store))
 	if err := setAsideCorruptState(rec.Store, log); err != nil {
 		sd.Close()
 		return nil, err
