@@ -72,10 +72,10 @@ func waitPolls(t *testing.T, s *countingSource, n int32) {
 func TestAgentCatchesUpAfterSuspend(t *testing.T) {
 	c := &clock{t: time.Date(2026, 1, 1, 8, 0, 0, 0, time.UTC)}
 	src := &countingSource{}
-	_, stop := startAgent(t, src, c)
+	a, stop := startAgent(t, src, c)
 	defer stop()
 	waitPolls(t, src, 1) // the poll at start
-	time.Sleep(50 * time.Millisecond)
+	waitScheduled(t, a)
 	if got := src.polls.Load(); got != 1 {
 		t.Fatalf("got %d polls before the schedule was due, want 1", got)
 	}
@@ -108,14 +108,24 @@ func TestAgentBacksOffAfterTransientFailure(t *testing.T) {
 	a, stop := startAgent(t, src, c)
 	defer stop()
 	waitPolls(t, src, 1)
-	deadline := time.Now().Add(5 * time.Second)
-	for a.Next().IsZero() && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
+	waitScheduled(t, a)
 	wait := a.Next().Sub(c.now())
 	if wait < 5*time.Second || wait > 30*time.Second {
 		t.Errorf("next poll in %s after a transient failure, want a short backoff (about 15s), not the hourly schedule", wait)
 	}
 	c.jump(wait)
 	waitPolls(t, src, 2)
+}
+
+// waitScheduled waits until the agent has finished its first reconcile and
+// chosen when the next is due.
+func waitScheduled(t *testing.T, a *Agent) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for a.Next().IsZero() {
+		if time.Now().After(deadline) {
+			t.Fatal("the agent never scheduled its next reconcile")
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
