@@ -22,6 +22,7 @@ type Attempt struct {
 	Revision    string             `json:"revision"`
 	Commit      string             `json:"commit,omitempty"`
 	Digest      string             `json:"digest,omitempty"`
+	Signer      string             `json:"signer,omitempty"`
 	Toplevel    string             `json:"toplevel,omitempty"`
 	Previous    string             `json:"previous,omitempty"`
 	Result      string             `json:"result"`

@@ -64,7 +64,8 @@ func (r *Reconciler) poll(ctx context.Context, w *run) error {
 	if err != nil {
 		return fmt.Errorf("poll: %w", err)
 	}
-	w.rev, w.st.LastPoll, w.st.LastSeen = rev, r.now(), rev
+	w.rev, w.st.LastPoll = rev, r.now()
+	w.st.seen(rev, r.now())
 	if rev == w.st.Settled && !w.opts.Retry {
 		w.result, w.reason = ResultUnchanged, "no new revision"
 		return fault.AsNoOp(errors.New(w.reason))
@@ -77,24 +78,8 @@ func (r *Reconciler) fetch(ctx context.Context, w *run) error {
 	if err != nil {
 		return fmt.Errorf("fetch %s: %w", w.rev, err)
 	}
-	w.art, w.rev, w.st.LastSeen = art, art.Revision, art.Revision
-	return nil
-}
-
-func (r *Reconciler) lineage(ctx context.Context, w *run) error {
-	last := w.st.Applied
-	if r.Lineage == nil || r.AllowRewrite || last == nil || last.Commit == "" || w.art.Commit == "" {
-		return nil
-	}
-	ok, err := r.Lineage.Descends(ctx, last.Commit, w.art.Commit)
-	if err != nil {
-		return fmt.Errorf("check history of %s: %w", w.art.Commit, err)
-	}
-	if !ok {
-		w.result = ResultRefused
-		return fault.Stallingf("refused %s: commit %s does not descend from the last applied commit %s (history rewritten); set source.git.allow_history_rewrite to accept it",
-			w.art.Revision, w.art.Commit, last.Commit)
-	}
+	w.art, w.rev = art, art.Revision
+	w.st.seen(art.Revision, r.now())
 	return nil
 }
 
@@ -138,11 +123,11 @@ func (r *Reconciler) newAttempt(w *run) *Attempt {
 	r.seq++
 	id := newID(r.now(), r.seq)
 	return &Attempt{ID: id, Host: r.Host, Trigger: w.opts.Trigger, Revision: w.art.Revision, Commit: w.art.Commit,
-		Digest: w.art.Digest, Started: r.now(), LogPath: r.History.LogPath(id)}
+		Digest: w.art.Digest, Signer: w.art.Signer, Started: r.now(), LogPath: r.History.LogPath(id)}
 }
 
 func (r *Reconciler) revisionOf(a source.Artifact, toplevel string) *Revision {
-	return &Revision{Revision: a.Revision, Commit: a.Commit, Digest: a.Digest, Toplevel: toplevel, At: r.now()}
+	return &Revision{Revision: a.Revision, Commit: a.Commit, Digest: a.Digest, Toplevel: toplevel, At: r.now(), Signer: a.Signer}
 }
 
 // journal saves an attempt's progress in the state file.

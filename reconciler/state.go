@@ -23,6 +23,8 @@ type State struct {
 	// LastPoll is when the source last answered; LastSeen what it said.
 	LastPoll time.Time `json:"last_poll,omitzero"`
 	LastSeen string    `json:"last_seen,omitempty"`
+	// SeenSince is when the source first answered LastSeen (freshness.go).
+	SeenSince time.Time `json:"seen_since,omitzero"`
 	// Settled is the last revision whose attempt reached a verdict that
 	// retrying cannot change (applied, unchanged, or refused as bad); a
 	// poll that answers it again costs nothing more.
@@ -50,6 +52,8 @@ type Revision struct {
 	Digest   string    `json:"digest"`
 	Toplevel string    `json:"toplevel,omitempty"`
 	At       time.Time `json:"at"`
+	// Signer is who signed the revision, when a signature was required.
+	Signer string `json:"signer,omitempty"`
 }
 
 // Rejection is a configuration that failed and why.
@@ -106,7 +110,10 @@ func (s Store) Save(st State) error {
 	if err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(s.Path, append(data, '\n'), 0o600)
+	if err := atomicfile.WriteFile(s.Path, append(data, '\n'), 0o600); err != nil {
+		return err
+	}
+	return s.Anchor().Keep(st.Applied)
 }
 
 // SetAside renames a state file that could not be read out of the way,
