@@ -39,10 +39,12 @@ func runStatus(ctx context.Context, g *globals, asJSON bool) error {
 	if err != nil {
 		return err
 	}
+	fresh := s.State.Freshness(time.Now(), c.Trust.MaxAge)
 	if asJSON {
-		return writeJSON(g.stdout, s)
+		return writeJSON(g.stdout, statusJSON{Status: s, Freshness: fresh})
 	}
 	printStatus(g.stdout, s)
+	printFreshness(g.stdout, fresh)
 	return nil
 }
 
@@ -55,6 +57,9 @@ func printStatus(out io.Writer, s status) {
 		fmt.Fprintf(w, "applied\t%s (%s)\n", a.Revision, ago(a.At))
 		fmt.Fprintf(w, "  system\t%s\n", a.Toplevel)
 		fmt.Fprintf(w, "  digest\t%s\n", a.Digest)
+		if a.Signer != "" {
+			fmt.Fprintf(w, "  signed by\t%s\n", a.Signer)
+		}
 	} else {
 		fmt.Fprintf(w, "applied\tnothing yet\n")
 	}
