@@ -147,6 +147,10 @@ let
       sftp.allowed_signers = key absPath "allowed_signers file of SSH keys trusted to sign published manifests (berth publish --sign-key); when set, unsigned manifests are refused.";
       max_age = key duration "Report the source as stale after it answered the same revision, or nothing, for this long; 0 turns it off (berth: 0).";
     };
+    prebuilt = {
+      substituters = key (types.listOf types.str) "Binary caches a host directory's prebuilt.json may name; one that names none is fetched from all of them. Signatures are checked against nix.settings.trusted-public-keys (docs/prebuilt.md).";
+      match_flake = key types.bool "Require the flake beside prebuilt.json to evaluate to the declared system (berth: false).";
+    };
   };
 
   # prune drops unset keys, and the sections left empty by that.

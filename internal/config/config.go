@@ -42,6 +42,7 @@ type Config struct {
 	Files    Files      `yaml:"files"`
 	Report   Report     `yaml:"report"`
 	Trust    Trust      `yaml:"trust"`
+	Prebuilt Prebuilt   `yaml:"prebuilt"`
 }
 
 // Source says where the host's configuration comes from.
