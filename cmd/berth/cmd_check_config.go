@@ -25,7 +25,7 @@ func runCheckConfig(g *globals) error {
 	}
 	fmt.Fprintf(g.stdout, "%s: ok\n", g.configPath)
 	fmt.Fprintf(g.stdout, "host       %s\n", c.Hostname)
-	fmt.Fprintf(g.stdout, "source     %s (branch %s)\n", c.Source.Git.URL, c.Source.Git.Branch)
+	fmt.Fprintf(g.stdout, "source     %s\n", describeSource(c))
 	fmt.Fprintf(g.stdout, "host dir   %s\n", c.Expand(c.Source.HostDir))
 	fmt.Fprintf(g.stdout, "attribute  %s\n", c.Expand(c.Nix.Attribute))
 	fmt.Fprintf(g.stdout, "schedule   %s (jitter %s)\n", c.Schedule.Cron, c.Schedule.Jitter)
@@ -41,4 +41,16 @@ func loadConfig(g *globals) (*config.Config, error) {
 		return nil, &exitError{exitUsage, err}
 	}
 	return c, nil
+}
+
+// describeSource names the configured source without any secret.
+func describeSource(c *config.Config) string {
+	switch {
+	case c.Source.Git != nil:
+		return fmt.Sprintf("git %s (branch %s)", c.Source.Git.URL, c.Source.Git.Branch)
+	case c.Source.SFTP != nil:
+		s := c.Source.SFTP
+		return fmt.Sprintf("sftp %s@%s:%s", s.User, s.Address, s.Path)
+	}
+	return "none"
 }

@@ -1,0 +1,33 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestCheckConfig(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		code       int
+		want       string
+	}{
+		{"git", "hostname: a\nsource:\n  git:\n    url: https://h/fleet.git\n    token_file: /k\n", exitOK, "git https://h/fleet.git (branch main)"},
+		{"sftp", "hostname: a\nsource:\n  sftp:\n    address: 127.0.0.1:22\n    user: a\n    ssh_key_file: /k\n    known_hosts_file: /kh\n", exitOK, "sftp a@127.0.0.1:22:config"},
+		{"unknown key", "hostname: a\ncolour: red\n", exitUsage, "colour"},
+	}
+	for _, tt := range tests {
+		p := filepath.Join(t.TempDir(), "config.yaml")
+		if err := os.WriteFile(p, []byte(tt.yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var out, errOut bytes.Buffer
+		code := execute(context.Background(), []string{"--config", p, "check-config"}, &out, &errOut)
+		if code != tt.code || !strings.Contains(out.String()+errOut.String(), tt.want) {
+			t.Errorf("%s: got exit %d, output %q %q; want exit %d mentioning %q", tt.name, code, out.String(), errOut.String(), tt.code, tt.want)
+		}
+	}
+}
