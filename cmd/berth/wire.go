@@ -44,8 +44,9 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 	if err != nil {
 		return nil, err
 	}
+	builder := newBuilder(c, &nixos.Nix{Command: c.Nix.Command})
 	act := &activate.Activator{
-		Nix:      &nixos.Nix{Command: c.Nix.Command},
+		Nix:      builder,
 		Systemd:  sd,
 		Units:    unitLister{sd},
 		Policy:   policyOf(c.Activate),
@@ -57,7 +58,7 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 	}
 	rec := &reconciler.Reconciler{
 		Host: c.Hostname, Source: src, Lineage: lineage, AllowRewrite: allowRewrite(c),
-		Applier: act, Attr: c.Expand(c.Nix.Attribute),
+		Applier: activate.WithDiffs{Activator: act, Diffs: builder}, Attr: c.Expand(c.Nix.Attribute),
 		Store:    reconciler.Store{Path: filepath.Join(c.StateDir, "state.json")},
 		History:  reconciler.History{Dir: filepath.Join(c.StateDir, "history"), Keep: c.History.Keep},
 		LockPath: filepath.Join(c.StateDir, "lock"),
@@ -70,6 +71,13 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 		return nil, err
 	}
 	return &deps{rec: rec, sd: sd, describe: src.String()}, nil
+}
+
+// newBuilder builds flakes, or fetches the system a host directory
+// declares prebuilt, and records what either changes.
+func newBuilder(c *config.Config, nix *nixos.Nix) *activate.Diffing {
+	pre := &activate.Prebuilt{Builder: nix, Fetch: nix, Allowed: c.Prebuilt.Substituters, MatchFlake: c.Prebuilt.MatchFlake}
+	return &activate.Diffing{Builder: pre, Differ: nix, Root: "/"}
 }
 
 func newGitSource(c *config.Config) (*gitsource.Source, error) {
