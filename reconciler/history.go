@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/berth-nix/berth/activate"
 	"github.com/berth-nix/berth/internal/atomicfile"
 )
 
@@ -36,6 +37,9 @@ type Attempt struct {
 	Started     time.Time          `json:"started"`
 	Finished    time.Time          `json:"finished"`
 	LogPath     string             `json:"log_path,omitempty"`
+	// Diff is what the attempt's system changes compared with the one
+	// that was running (berth history --diff).
+	Diff *activate.ClosureDiff `json:"diff,omitempty"`
 }
 
 // History keeps the last Keep attempts as one JSON file each, with the

@@ -96,7 +96,7 @@ func (r *Reconciler) reject(w *run, phase string, err error) {
 func fillAttempt(a *Attempt, res activate.Result) {
 	a.Result, a.Phase = string(res.Outcome), string(res.Phase)
 	a.Toplevel, a.Previous, a.FailedUnits = res.Toplevel, res.Previous, res.FailedUnits
-	a.Reboot, a.RebootWhy = res.RebootNeeded, res.RebootWhy
+	a.Reboot, a.RebootWhy, a.Diff = res.RebootNeeded, res.RebootWhy, res.Diff
 	if res.Err != nil {
 		a.Error, a.Class = res.Err.Error(), fault.ClassOf(res.Err).String()
 	}
