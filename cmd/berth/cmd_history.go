@@ -11,22 +11,23 @@ import (
 )
 
 func newHistoryCmd(g *globals) *cobra.Command {
-	var asJSON bool
+	var asJSON, diffs bool
 	var limit int
 	cmd := &cobra.Command{
 		Use:   "history",
 		Short: "List recent attempts, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runHistory(cmd.Context(), g, asJSON, limit)
+			return runHistory(cmd.Context(), g, asJSON, diffs, limit)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().IntVarP(&limit, "limit", "n", 20, "show at most this many attempts")
+	cmd.Flags().BoolVar(&diffs, "diff", false, "also show what each attempt's system changed (closure diff)")
 	return cmd
 }
 
-func runHistory(ctx context.Context, g *globals, asJSON bool, limit int) error {
+func runHistory(ctx context.Context, g *globals, asJSON, diffs bool, limit int) error {
 	c, err := loadConfig(g)
 	if err != nil {
 		return err
@@ -50,6 +51,10 @@ func runHistory(ctx context.Context, g *globals, asJSON bool, limit int) error {
 			detail = "failed units: " + strings.Join(a.FailedUnits, ", ")
 		}
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.Trigger, a.Revision, a.Result, a.Phase, firstLine(detail))
+	}
+	if diffs {
+		w.Flush()
+		writeDiffs(g.stdout, atts)
 	}
 	return nil
 }
