@@ -1,0 +1,129 @@
+package e2e
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/berth-nix/berth/e2e/fixture"
+)
+
+const trustConfig = `trust:
+  git:
+    allowed_signers: /etc/berth/allowed_signers
+`
+
+// TestSignedRevisions: with trust.git.allowed_signers set, only heads
+// signed by a listed key are applied. Unsigned heads, heads signed by
+// another key, host trees escaping through symlinks and replays of older
+// commits after the state file was lost are refused before anything is
+// built, and the running system, the profile and the boot entry stay.
+func TestSignedRevisions(t *testing.T) {
+	f := newFleetHost(t, alphaV1(), trustConfig)
+	alice, mallory := newSigningKey(t, "alice@example.com"), newSigningKey(t, "mallory@example.com")
+	f.write("/etc/berth/allowed_signers", "# fleet admins\n"+alice.line, 0o644)
+	refused := func(t *testing.T, before system, commit string, words ...string) {
+		t.Helper()
+		calls := f.nixCalls()
+		out := f.run(1)
+		if s := f.system(); s != before {
+			t.Fatalf("system changed: got %+v, want %+v", s, before)
+		}
+		if f.nixCalls() != calls {
+			t.Errorf("nix ran for a refused commit")
+		}
+		st := f.status().State
+		if st.Rejected == nil || !strings.Contains(st.Rejected.Revision, commit) {
+			t.Fatalf("rejected %+v, want commit %s\n%s", st.Rejected, commit, out)
+		}
+		for _, w := range append(words, commit) {
+			if !strings.Contains(st.Rejected.Reason, w) {
+				t.Errorf("rejection %q does not say %q", st.Rejected.Reason, w)
+			}
+		}
+	}
+	base := f.system()
+	t.Run("unsigned commit refused", func(t *testing.T) {
+		f.t = t
+		refused(t, base, f.repo.RemoteHead(), "not signed", "/etc/berth/allowed_signers")
+	})
+	var good system
+	var goodCommit string
+	t.Run("signed commit applied", func(t *testing.T) {
+		f.t = t
+		f.signWith(alice)
+		h := alphaV1()
+		h.Units["signed.service"] = fixture.SleepService("signed")
+		goodCommit = f.push(h, "alpha: signed by alice")
+		f.run(0)
+		good = f.system()
+		if good == base || good.current != good.profile || good.boot != good.current || !f.active("signed.service") {
+			t.Fatalf("got %+v (signed.service active %v), want the signed system running and booted", good, f.active("signed.service"))
+		}
+		ts := f.trustStatus()
+		if a := ts.State.Applied; a == nil || a.Commit != goodCommit || !strings.Contains(a.Signer, "alice@example.com") || !strings.Contains(a.Signer, alice.fingerprint(t)) {
+			t.Errorf("status applied %+v, want commit %s signed by alice", a, goodCommit)
+		}
+		if txt := f.statusText(); !strings.Contains(txt, "signed by") {
+			t.Errorf("berth status does not show the signer:\n%s", txt)
+		}
+	})
+	t.Run("unknown key refused", func(t *testing.T) {
+		f.t = t
+		f.signWith(mallory)
+		h := alphaV1()
+		h.Units["evil.service"] = fixture.SleepService("evil")
+		c := f.push(h, "alpha: signed by mallory")
+		refused(t, good, c, mallory.fingerprint(t), "not trusted")
+		if f.active("evil.service") {
+			t.Errorf("evil.service runs")
+		}
+	})
+	for _, esc := range []struct{ name, target string }{
+		{"absolute symlink escape refused", "/etc/shadow"},
+		{"relative symlink escape refused", "../../../etc/shadow"},
+	} {
+		t.Run(esc.name, func(t *testing.T) {
+			f.t = t
+			f.signWith(alice)
+			fixture.PutHost(t, f.repo, alphaV1())
+			f.repo.Symlink("hosts/alpha/files/etc/stolen", esc.target)
+			c := f.repo.Commit("alpha: " + esc.name)
+			f.repo.Push()
+			refused(t, good, c, "hosts/alpha/files/etc/stolen")
+			f.repo.Remove("hosts/alpha/files")
+		})
+	}
+	t.Run("older commit refused after the state file was lost", func(t *testing.T) {
+		f.t = t
+		f.signWith(alice)
+		h := alphaV1()
+		h.Units["newer.service"] = fixture.SleepService("newer")
+		f.push(h, "alpha: newer")
+		f.run(0)
+		newer := f.system()
+		f.repo.ResetHard(goodCommit)
+		f.repo.ForcePush()
+		f.h.Run(t, "rm", "/var/lib/berth/state.json")
+		out := f.run(1)
+		if s := f.system(); s != newer {
+			t.Fatalf("system changed: got %+v, want %+v", s, newer)
+		}
+		if !strings.Contains(out, "does not descend") {
+			t.Errorf("berth run said %q, want a refusal naming the lineage", out)
+		}
+	})
+}
+
+func (f *fleetHost) trustStatus() trustState {
+	f.t.Helper()
+	out, code := f.berth("status", "--json")
+	if code != 0 {
+		f.t.Fatalf("berth status --json: exit %d\n%s", code, out)
+	}
+	var s trustState
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		f.t.Fatalf("berth status --json: %v\n%s", err, out)
+	}
+	return s
+}
