@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"slices"
 	"sync"
 
@@ -21,16 +22,26 @@ func withHealth(c *config.Config, act *activate.Activator, src source.Source, sd
 		Checks:      append(slices.Clone(c.Health.Checks), c.ReachabilitySpecs()...),
 		HostFile:    c.Health.HostChecksFile,
 		MaxDeadline: c.Health.MaxDeadline,
-		Env: health.Env{Systemd: sd.Conn(), Reachability: func(ctx context.Context) error {
-			_, err := src.Poll(ctx)
-			return err
-		}},
+		Env:         health.Env{Systemd: sd.Conn(), Reachability: reachability(src)},
 	}
 	if c.Health.DeadMan.Enabled {
 		act.DeadMan = &activate.DeadMan{Conn: sd.Conn(), Window: c.DeadManWindow(), Timeout: c.Activate.TestTimeout}
 	}
 	if len(c.Hooks.Pre)+len(c.Hooks.Post) > 0 {
 		act.Hooks = &activate.Hooks{Host: c.Hostname, Pre: hooksOf(c.Hooks.Pre), Post: hooksOf(c.Hooks.Post), Describe: attempt}
+	}
+}
+
+// reachability polls src on a fresh connection: idle connections kept
+// from before the switch would skip name resolution and the firewall's
+// verdict on a new connection, which are what a switch may have broken.
+func reachability(src source.Source) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if t, ok := http.DefaultTransport.(*http.Transport); ok {
+			t.CloseIdleConnections()
+		}
+		_, err := src.Poll(ctx)
+		return err
 	}
 }
 
