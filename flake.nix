@@ -29,7 +29,7 @@
         # The hash of `go mod vendor` for go.mod and go.sum. e2e/check-nix
         # recomputes it and fails when it is stale; docs/operations.md says
         # how to update it.
-        vendorHash = "sha256-0NC8UlDKLnxe9ru8kMyXus1bJIW6dY4zBXjbAaeqrfE=";
+        vendorHash = "sha256-dY2ZgcRjNIDuAoI48jP8Se4DUyUg1DDjXnCG77m0zTI=";
         subPackages = [ "cmd/berth" ];
         env.CGO_ENABLED = 0;
         ldflags = [ "-s" "-w" ];
