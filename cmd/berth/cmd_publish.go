@@ -13,6 +13,7 @@ import (
 func newPublishCmd(g *globals) *cobra.Command {
 	var o publish.Options
 	var asJSON bool
+	var signKey string
 	cmd := &cobra.Command{
 		Use:   "publish --fleet DIR --chroots DIR [HOST...]",
 		Short: "Publish each host's directory of a fleet into its SFTP chroot (admin side)",
@@ -26,6 +27,10 @@ reports without changing anything. Exits 1 when a host failed or was
 refused. The agent configuration is not read.`,
 		RunE: func(cmd *cobra.Command, hosts []string) error {
 			o.Hosts = hosts
+			var err error
+			if o.Sign, err = loadSignKey(signKey); err != nil {
+				return &exitError{exitUsage, err}
+			}
 			return runPublish(cmd.Context(), g, o, asJSON)
 		},
 	}
@@ -36,6 +41,7 @@ refused. The agent configuration is not read.`,
 	f.StringVar(&o.ConfigDir, "path", publish.DefaultConfigDir, "configuration directory inside each chroot (the agents' source.sftp.path)")
 	f.BoolVarP(&o.DryRun, "dry-run", "n", false, "show what would change, write nothing")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
+	f.StringVar(&signKey, "sign-key", "", "OpenSSH private key that signs every manifest (agents with trust.sftp.allowed_signers require it)")
 	cmd.MarkFlagRequired("fleet")
 	cmd.MarkFlagRequired("chroots")
 	return cmd

@@ -21,6 +21,9 @@ type describedSource interface {
 func newSource(c *config.Config) (describedSource, reconciler.Lineage, error) {
 	if c.Source.SFTP != nil {
 		s, err := newSFTPSource(c)
+		if err == nil {
+			err = withSFTPSigning(c, s)
+		}
 		if err != nil {
 			return nil, nil, err
 		}

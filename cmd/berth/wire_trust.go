@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/berth-nix/berth/internal/config"
 	gitsource "github.com/berth-nix/berth/source/git"
+	sftpsource "github.com/berth-nix/berth/source/sftp"
 	"github.com/berth-nix/berth/source/verify"
 )
 
@@ -21,4 +22,14 @@ func withGitSigning(c *config.Config, s *gitsource.Source) (describedSource, err
 		return nil, err
 	}
 	return &verify.Source{Inner: s, Verifier: v}, nil
+}
+
+// withSFTPSigning applies trust.sftp: with an allowed_signers file, only
+// manifests signed by a listed key, with a serial never lower than one
+// already accepted, come through.
+func withSFTPSigning(c *config.Config, s *sftpsource.Source) error {
+	if c.Trust.SFTP.AllowedSigners == "" {
+		return nil
+	}
+	return s.RequireSigned(c.Trust.SFTP.AllowedSigners)
 }

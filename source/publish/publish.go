@@ -21,6 +21,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/crypto/ssh"
+
 	"github.com/berth-nix/berth/internal/fault"
 	"github.com/berth-nix/berth/source/manifest"
 	"github.com/berth-nix/berth/source/tree"
@@ -55,6 +57,9 @@ type Options struct {
 	Limits tree.Limits
 	// Now is time.Now unless a test replaces it.
 	Now func() time.Time
+	// Sign, when set, signs every manifest (sign.go); agents with
+	// trust.sftp.allowed_signers refuse manifests without a signature.
+	Sign ssh.Signer
 }
 
 // Action is what publishing did (or, in a dry run, would do) for a host.
@@ -155,9 +160,12 @@ func (o Options) refuse(r Result, dir string, cur, m *manifest.Manifest) Result 
 	r.Reason = m.Refused.Reason
 	if cur != nil && cur.Refused != nil && *cur.Refused == *m.Refused {
 		r.Action, r.Revision = Unchanged, cur.Revision()
-		return r
+		return o.signed(r, dir, cur, nil)
 	}
 	r.Action, r.Revision = Refused, m.Revision()
+	if r = o.signed(r, dir, m, cur); r.Action == Failed {
+		return r
+	}
 	if !o.DryRun {
 		if err := writeManifest(dir, m); err != nil {
 			r.Action, r.Reason = Failed, err.Error()
@@ -172,13 +180,16 @@ func (o Options) publish(r Result, dir string, cur *manifest.Manifest, tr *tree.
 	r.Action, r.Revision = Published, m.Revision()
 	if cur != nil && cur.Digest == m.Digest && intact(dir, cur) == nil {
 		r.Action, r.Revision = Unchanged, cur.Revision()
-		return r
+		return o.signed(r, dir, cur, nil)
 	}
 	if o.DryRun {
 		return r
 	}
 	if err := writeTree(dir, tr, m); err != nil {
 		r.Action, r.Reason = Failed, err.Error()
+		return r
+	}
+	if r = o.signed(r, dir, m, cur); r.Action == Failed {
 		return r
 	}
 	if err := writeManifest(dir, m); err != nil {

@@ -31,6 +31,9 @@ type Source struct {
 	cfg Config
 	// mu serialises use of StateDir.
 	mu sync.Mutex
+	// signers, when set, is the allowed_signers file manifests must be
+	// signed by (verify.go).
+	signers string
 }
 
 var _ source.Source = (*Source)(nil)
@@ -75,8 +78,13 @@ func (s *Source) Fetch(ctx context.Context) (source.Artifact, error) {
 	var a source.Artifact
 	_, err := s.withSession(ctx, func(ss *session) (*manifest.Manifest, error) {
 		m, err := s.readManifest(ctx, ss)
+		var signer string
+		if err == nil {
+			signer, err = s.checkSigned(ctx, ss, m)
+		}
 		if err == nil {
 			a, err = s.fetchTree(ctx, ss, m)
+			a.Signer = signer
 		}
 		return m, err
 	})
