@@ -133,6 +133,19 @@ func (a *Activator) disarmDeadMan(ctx context.Context, p Progress, log io.Writer
 	return a.awaitDeadMan(ctx, p.ID, log)
 }
 
+// lostOutcome is the cause of reverting an attempt whose test unit is
+// gone: the dead-man switch having fired (it stops the test unit) means
+// the agent did not reach a verdict within the window, which is held
+// against the revision; otherwise the outcome is simply unknown.
+func (a *Activator) lostOutcome(ctx context.Context, p Progress) error {
+	if a.deadManArmed(p) {
+		if fired, err := a.deadManFired(ctx, p.ID); err == nil && fired {
+			return fault.AsStalling(ErrDeadManFired)
+		}
+	}
+	return fault.AsTransient(ErrUnknownOutcome)
+}
+
 // deadManArmed reports whether attempt p has a dead-man switch: one is
 // configured and there is a previous system to return to.
 func (a *Activator) deadManArmed(p Progress) bool {

@@ -39,7 +39,7 @@ func (a *Activator) resumeTest(ctx context.Context, p Progress, j Journal, log i
 		return r.fail(Interrupted, PhaseTest, fault.Transientf("read unit %s: %w", p.Unit, err))
 	}
 	if !o.Exists {
-		return a.revert(ctx, p, j, log, r, PhaseTest, fault.AsTransient(ErrUnknownOutcome))
+		return a.revert(ctx, p, j, log, r, PhaseTest, a.lostOutcome(ctx, p))
 	}
 	if !o.Done {
 		logf(log, "test unit %s is still running; waiting", p.Unit)

@@ -98,12 +98,22 @@ func TestUnitOneshot(t *testing.T) {
 			exec.Command("systemctl", "reset-failed", name).Run()
 		})
 	}
+	// A target that wants the oneshot keeps it loaded once it has run,
+	// as multi-user.target does on a real system.
+	target := "[Unit]\nWants=health-oneshot-ok.service\n"
+	if err := os.WriteFile("/run/systemd/system/health-oneshot.target", []byte(target), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		exec.Command("systemctl", "stop", "health-oneshot.target").Run()
+		os.Remove("/run/systemd/system/health-oneshot.target")
+	})
 	run(t, "systemctl", "daemon-reload")
 	ok := UnitActive{Conn: conn, Unit: "health-oneshot-ok.service"}
 	if err := ok.Run(ctx); err == nil {
 		t.Errorf("oneshot never run: got nil, want an error")
 	}
-	run(t, "systemctl", "start", "health-oneshot-ok.service")
+	run(t, "systemctl", "start", "health-oneshot.target")
 	if err := ok.Run(ctx); err != nil {
 		t.Errorf("oneshot succeeded: got %v, want nil", err)
 	}

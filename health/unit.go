@@ -8,7 +8,9 @@ import (
 )
 
 // UnitActive passes when systemd reports Unit as active, or, for a oneshot
-// service, when it has run and its last run succeeded.
+// service, when it has run and its last run succeeded. systemd forgets a
+// finished unit that nothing references (no target wants it), so such a
+// oneshot needs RemainAfterExit=yes to be checked this way.
 type UnitActive struct {
 	CheckName string
 	Conn      *sd.Conn
@@ -34,26 +36,44 @@ func (c UnitActive) Run(ctx context.Context) error {
 		return nil
 	}
 	if len(st) == 1 && st[0].ActiveState == "inactive" && st[0].LoadState == "loaded" {
-		if ok, err := c.oneshotSucceeded(ctx); err != nil || ok {
+		ok, why, err := c.oneshotSucceeded(ctx)
+		if err != nil || ok {
 			return err
 		}
+		return fmt.Errorf("%s is %s: %s", c.Unit, unitState(st), why)
 	}
 	return fmt.Errorf("%s is %s", c.Unit, unitState(st))
 }
 
 // oneshotSucceeded reports whether Unit is a oneshot service that ran and
-// exited successfully: such a unit is inactive once done, unless it has
-// RemainAfterExit.
-func (c UnitActive) oneshotSucceeded(ctx context.Context) (bool, error) {
-	props, err := c.Conn.GetUnitTypePropertiesContext(ctx, c.Unit, "Service")
+// whose last run succeeded: such a unit is inactive once done (a failed
+// one is "failed"), unless it has RemainAfterExit. A unit that has left
+// the inactive state at some point has been started. Otherwise it says
+// why not.
+func (c UnitActive) oneshotSucceeded(ctx context.Context) (bool, string, error) {
+	typ, err := c.Conn.GetUnitTypePropertyContext(ctx, c.Unit, "Service", "Type")
 	if err != nil {
-		return false, nil // not a service
+		return false, "not a service", nil
 	}
-	typ, _ := props["Type"].(string)
-	result, _ := props["Result"].(string)
-	exited, _ := props["ExecMainExitTimestampMonotonic"].(uint64)
-	status, _ := props["ExecMainStatus"].(int32)
-	return typ == "oneshot" && result == "success" && exited > 0 && status == 0, nil
+	result, err := c.Conn.GetUnitTypePropertyContext(ctx, c.Unit, "Service", "Result")
+	if err != nil {
+		return false, "", err
+	}
+	started, err := c.Conn.GetUnitPropertyContext(ctx, c.Unit, "InactiveExitTimestampMonotonic")
+	if err != nil {
+		return false, "", err
+	}
+	ts, _ := started.Value.Value().(uint64)
+	kind, res := fmt.Sprint(typ.Value.Value()), fmt.Sprint(result.Value.Value())
+	switch {
+	case kind != "oneshot":
+		return false, "a " + kind + " service", nil
+	case ts == 0:
+		return false, "a oneshot that has not run (or that systemd forgot: nothing references it)", nil
+	case res != "success":
+		return false, "a oneshot whose last run ended with " + res, nil
+	}
+	return true, "", nil
 }
 
 func unitState(st []sd.UnitStatus) string {
