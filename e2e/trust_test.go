@@ -113,6 +113,31 @@ func TestSignedRevisions(t *testing.T) {
 			t.Errorf("berth run said %q, want a refusal naming the lineage", out)
 		}
 	})
+	t.Run("no token in state, history or status; state root-only", func(t *testing.T) {
+		f.t = t
+		f.noSecretsLeak(t)
+	})
+}
+
+// noSecretsLeak checks that the fleet's token appears nowhere berth
+// writes or prints, and that its state is root-only.
+func (f *fleetHost) noSecretsLeak(t *testing.T) {
+	t.Helper()
+	out, _ := f.h.Exec(t.Context(), "sh", "-c", "grep -rl "+fleetToken+" /var/lib/berth /run/berth 2>/dev/null; true")
+	if s := strings.TrimSpace(string(out)); s != "" {
+		t.Errorf("the token is written in %s", s)
+	}
+	for _, txt := range []string{f.statusText(), f.h.Run(t, "berth", "history")} {
+		if strings.Contains(txt, fleetToken) {
+			t.Errorf("the token is printed:\n%s", txt)
+		}
+	}
+	modes := f.h.Run(t, "stat", "-c", "%a %n", "/var/lib/berth", "/var/lib/berth/state.json", "/var/lib/berth/lineage", "/var/lib/berth/history", "/var/lib/berth/stage")
+	for _, line := range strings.Split(strings.TrimSpace(modes), "\n") {
+		if mode, _, _ := strings.Cut(line, " "); mode != "700" && mode != "600" {
+			t.Errorf("got %q, want mode 700 or 600", line)
+		}
+	}
 }
 
 func (f *fleetHost) trustStatus() trustState {

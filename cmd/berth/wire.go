@@ -32,7 +32,7 @@ func (d *deps) Close() {
 
 // wire builds the reconciler and everything under it from c.
 func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error) {
-	if err := os.MkdirAll(c.StateDir, 0o700); err != nil {
+	if err := privateStateDir(c.StateDir); err != nil {
 		return nil, err
 	}
 	inner, lineage, err := newSource(c)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+
 	"github.com/berth-nix/berth/internal/config"
 	gitsource "github.com/berth-nix/berth/source/git"
 	sftpsource "github.com/berth-nix/berth/source/sftp"
@@ -32,4 +34,14 @@ func withSFTPSigning(c *config.Config, s *sftpsource.Source) error {
 		return nil
 	}
 	return s.RequireSigned(c.Trust.SFTP.AllowedSigners)
+}
+
+// privateStateDir creates the state directory root-only, and makes an
+// existing one root-only too: it holds the fetched repository, staged
+// files/ trees and the record of what runs, none of it for other users.
+func privateStateDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	return os.Chmod(dir, 0o700)
 }
