@@ -150,7 +150,8 @@ func TestDeadManSwitch(t *testing.T) {
 	f := newFleetHost(t, alphaV1(), `health:
   max_deadline: 20s
   reachability:
-    deadline: 10s
+    timeout: 4s
+    deadline: 12s
   deadman:
     window: 60s
 `)

@@ -40,7 +40,7 @@ func (s Spec) check(env Env) (Check, error) {
 		if env.Reachability == nil {
 			return nil, fmt.Errorf("no source to reach")
 		}
-		return Reachability{CheckName: s.Name, Poll: env.Reachability, Timeout: s.Timeout}, nil
+		return Reachability{CheckName: s.Name, Poll: env.Reachability, Timeout: s.Timeout, NotBefore: time.Now().Add(ResolverCacheAge)}, nil
 	}
 	return nil, fmt.Errorf("unknown kind %q", s.Kind)
 }
@@ -50,19 +50,47 @@ func (s Spec) check(env Env) (Check, error) {
 // It matters after a switch: a configuration that broke networking, name
 // resolution, the firewall or the credentials would otherwise become the
 // boot default and cut the host off from every later fix.
+//
+// Its first poll waits until NotBefore: Go's resolver rereads /etc/hosts
+// and /etc/resolv.conf at most every 5 s, so a poll right after the switch
+// could still use names the new configuration removed.
 type Reachability struct {
 	CheckName string
 	Poll      func(ctx context.Context) error
 	Timeout   time.Duration
+	NotBefore time.Time
 }
+
+// ResolverCacheAge is how long after it is built a reachability check
+// first polls: longer than Go's resolver keeps /etc/hosts and
+// /etc/resolv.conf without looking at them again.
+const ResolverCacheAge = 6 * time.Second
 
 func (c Reachability) Name() string { return c.CheckName }
 
 func (c Reachability) Run(ctx context.Context) error {
+	if err := sleepUntil(ctx, c.NotBefore); err != nil {
+		return err
+	}
 	ctx, cancel := withTimeout(ctx, c.Timeout)
 	defer cancel()
 	if err := c.Poll(ctx); err != nil {
 		return fmt.Errorf("source unreachable: %w", err)
 	}
 	return nil
+}
+
+func sleepUntil(ctx context.Context, t time.Time) error {
+	d := time.Until(t)
+	if d <= 0 {
+		return nil
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
 }

@@ -91,6 +91,9 @@ func (s *Spec) Normalize() error {
 	if s.Kind == KindReachability && s.Phase != PhaseVerify {
 		return fmt.Errorf("phase: a reachability check runs in verify only")
 	}
+	if s.Kind == KindReachability && s.Deadline < ResolverCacheAge+s.Timeout {
+		return fmt.Errorf("deadline: a reachability check's first poll waits %s for the resolver; the deadline must be at least that plus the timeout (%s)", ResolverCacheAge, ResolverCacheAge+s.Timeout)
+	}
 	return s.checkKind()
 }
 
@@ -98,14 +101,14 @@ func (s *Spec) defaults() {
 	if s.Phase == "" {
 		s.Phase = PhaseVerify
 	}
+	if s.Deadline == 0 {
+		s.Deadline = DefaultDeadline
+	}
 	if s.Timeout == 0 {
-		s.Timeout = DefaultTimeout
+		s.Timeout = min(DefaultTimeout, s.Deadline)
 	}
 	if s.Interval == 0 {
 		s.Interval = DefaultInterval
-	}
-	if s.Deadline == 0 {
-		s.Deadline = DefaultDeadline
 	}
 	if s.Kind == KindHTTP && s.Status == "" {
 		s.Status = DefaultStatus

@@ -111,8 +111,9 @@ func (r Reachability) validate(max time.Duration) error {
 	if r.Timeout <= 0 || r.Interval <= 0 || r.Deadline <= 0 {
 		return bad("health.reachability", "timeout, interval and deadline must be positive")
 	}
-	if r.Deadline > max || r.Timeout > r.Deadline {
-		return bad("health.reachability.deadline", "must be at least the timeout and at most health.max_deadline (%s), got %s", max, r.Deadline)
+	if r.Deadline > max || r.Deadline < r.Timeout+health.ResolverCacheAge {
+		return bad("health.reachability.deadline", "must be at least the timeout plus %s (the first poll waits for the resolver) and at most health.max_deadline (%s), got %s",
+			health.ResolverCacheAge, max, r.Deadline)
 	}
 	return nil
 }
