@@ -123,3 +123,8 @@ func addAll(item int, scenario, baseline string, berth, base []sample, ms []metr
 }
 
 func itoa(n int) string { return fmt.Sprint(n) }
+
+// add2 is the cost of a and b run one after the other.
+func add2(a, b sample) sample {
+	return sample{Wall: a.Wall + b.Wall, CPU: a.CPU + b.CPU, RSSKB: max(a.RSSKB, b.RSSKB)}
+}

@@ -25,6 +25,8 @@ func benchOtherHost(t *testing.T, p params) {
 	pr := startProbe(t, writeProbeConfig(t, cfg))
 	digest := pr.do(map[string]any{"op": "prime"}, false).Out
 	flake := filepath.Join(dir, "stage", strings.TrimPrefix(digest, "sha256:"), "flake")
+	clone := filepath.Join(dir, "clone")
+	runCmd(t, r.git(dir, "clone", "--quiet", "--single-branch", r.url, clone))
 	rng := rand.New(rand.NewPCG(5, 6))
 	n := 0
 	res := interleave(p.Rounds,
@@ -39,11 +41,17 @@ func benchOtherHost(t *testing.T, p params) {
 		},
 		func() sample { return r.metered(func() sample { return pr.op("reconcile") }) },
 		func() sample { return runCmd(t, nixEval(flake, "h001")) },
+		func() sample {
+			return r.metered(func() sample {
+				return add2(runCmd(t, r.git(clone, "pull", "--quiet", "--ff-only", "origin", "main")), runCmd(t, nixEval(flake, "h001")))
+			})
+		},
 	)
 	scen := "commit to another host, " + itoa(p.FleetHosts) + "-host fleet: time to \"unchanged\""
 	base := "nix eval of the host's toplevel drvPath (no eval cache)"
 	addAll(2, scen, base, res[1], res[2], []metric{{"wall time", "ms", wallMS}, {"CPU time", "ms", cpuMS}})
-	addAll(2, scen, "", res[1], nil, []metric{{"bytes received", "B", downB}, {"round trips", "", turns}})
+	addAll(2, scen, "git pull + nix eval (an agent that evaluates every commit)", res[1], res[3],
+		[]metric{{"wall time", "ms", wallMS}, {"CPU time", "ms", cpuMS}, {"bytes received", "B", downB}, {"round trips", "", turns}})
 }
 
 // nixEval evaluates host's toplevel derivation path from a resolved flake
