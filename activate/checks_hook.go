@@ -179,18 +179,59 @@ func (a *Activator) verifyChecks(ctx context.Context, p Progress, log io.Writer,
 	if err != nil || ctx.Err() != nil {
 		return errors.Join(err, ctx.Err())
 	}
-	var counted []health.Result
-	for _, f := range failed {
+	cf := &checksFailed{}
+	for i, f := range failed {
 		if slices.Contains(plan.Baseline, f.Name) {
 			logf(log, "check %s still fails as it did before the switch; not counted", f.Name)
 			continue
 		}
-		counted = append(counted, f)
+		cf.results, cf.specs = append(cf.results, f), append(cf.specs, specNamed(plan.Verify, failed[i].Name))
 	}
-	if len(counted) > 0 {
-		return fault.Stallingf("checks failed after the switch: %s", health.Describe(counted))
+	if len(cf.results) > 0 {
+		return fault.AsStalling(cf)
 	}
 	return nil
+}
+
+// checksFailed is the cause of an attempt whose verify checks failed.
+type checksFailed struct {
+	results []health.Result
+	specs   []health.Spec
+}
+
+func (e *checksFailed) Error() string {
+	return "checks failed after the switch: " + health.Describe(e.results)
+}
+
+func specNamed(specs []health.Spec, name string) health.Spec {
+	for _, s := range specs {
+		if s.Name == name {
+			return s
+		}
+	}
+	return health.Spec{Name: name}
+}
+
+// exonerate looks again at a revert that reachability checks alone
+// caused. If the previous system cannot reach the source either, the
+// source is down rather than cut off by the switch: the failure becomes
+// Transient, so the revision is tried again later instead of rejected.
+func (a *Activator) exonerate(ctx context.Context, r Result, log io.Writer) Result {
+	var cf *checksFailed
+	if r.Outcome != Reverted || a.Health == nil || !errors.As(r.Err, &cf) {
+		return r
+	}
+	for _, s := range cf.specs {
+		if s.Kind != health.KindReachability {
+			return r
+		}
+	}
+	logf(log, "checking whether the previous system reaches the source")
+	still, err := a.Health.run(ctx, cf.specs, "after-revert", log)
+	if err == nil && len(still) > 0 {
+		r.Err = fault.Transientf("%w; the previous system cannot reach the source either, so the switch is not blamed and will be tried again", r.Err)
+	}
+	return r
 }
 
 func planPath(logPath string) string { return logPath + ".checks" }

@@ -3,10 +3,12 @@ package activate
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -136,5 +138,44 @@ func TestVerifyChecksInterrupted(t *testing.T) {
 	err := a.verifyChecks(ctx, Progress{}, nil, &r)
 	if !interrupted(ctx, err) {
 		t.Errorf("got %v, want the context's error so the attempt counts as interrupted", err)
+	}
+}
+
+// TestExonerate: a revert caused by reachability alone is re-examined
+// from the previous system. A source still unreachable from there is down,
+// not cut off by the switch: the failure becomes transient. A source that
+// answers again keeps the revision rejected.
+func TestExonerate(t *testing.T) {
+	tests := []struct {
+		name         string
+		reachableNow bool
+		want         fault.Class
+	}{
+		{"source down for both systems", false, fault.Transient},
+		{"switch cut the source off", true, fault.Stalling},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var reachable atomic.Bool
+			reach := spec(t, health.Spec{Name: "source-reachable", Kind: health.KindReachability, Timeout: 100 * time.Millisecond,
+				Interval: 100 * time.Millisecond, Deadline: health.ResolverCacheAge + 500*time.Millisecond})
+			a := &Activator{Health: &Health{Checks: []health.Spec{reach}, Env: health.Env{Reachability: func(context.Context) error {
+				if reachable.Load() {
+					return nil
+				}
+				return errors.New("dial tcp: lookup git.example.org: no such host")
+			}}}}
+			var r Result
+			err := a.verifyChecks(context.Background(), Progress{}, nil, &r)
+			if fault.ClassOf(err) != fault.Stalling {
+				t.Fatalf("verify: got %v, want a stalling failure", err)
+			}
+			reachable.Store(tt.reachableNow)
+			r = a.exonerate(context.Background(), Result{Outcome: Reverted, Err: err}, nil)
+			if got := fault.ClassOf(r.Err); got != tt.want || !strings.Contains(r.Err.Error(), "source-reachable") {
+				t.Errorf("got %v (%v), want class %v naming the check", r.Err, got, tt.want)
+			}
+		})
 	}
 }

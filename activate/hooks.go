@@ -42,7 +42,7 @@ type Hook struct {
 // Apply runs one attempt and then its post hooks. Before the test phase
 // the machine is unchanged; from then on every phase is journaled first.
 func (a *Activator) Apply(ctx context.Context, req Request, j Journal) Result {
-	r := a.apply(ctx, req, j)
+	r := a.exonerate(ctx, a.apply(ctx, req, j), req.Log)
 	a.finish(ctx, r, req.LogPath, req.Log)
 	return r
 }
@@ -50,7 +50,7 @@ func (a *Activator) Apply(ctx context.Context, req Request, j Journal) Result {
 // Resume finishes an attempt that a previous agent process journaled but
 // did not complete, then runs the post hooks (see resume).
 func (a *Activator) Resume(ctx context.Context, p Progress, j Journal, log io.Writer) Result {
-	r := a.resume(ctx, p, j, log)
+	r := a.exonerate(ctx, a.resume(ctx, p, j, log), log)
 	a.finish(ctx, r, p.LogPath, log)
 	return r
 }
