@@ -33,6 +33,9 @@ func (a *Agent) Resume() error {
 		return err
 	}
 	a.Rec.log().Info("reconciles resumed")
+	a.mu.Lock()
+	a.missed = false // the trigger below makes up for what the pause held
+	a.mu.Unlock()
 	a.Trigger("unpause")
 	return nil
 }
