@@ -39,6 +39,8 @@ type Reconciler struct {
 	Attr    string
 	Store   Store
 	History History
+	// Reporter, if set, receives the report written after every reconcile.
+	Reporter Reporter
 	// StageDir, when set, is where the source stages artifacts; staged
 	// trees no longer needed are pruned after each reconcile.
 	StageDir string

@@ -44,6 +44,7 @@ func (r *Reconciler) record(w *run, err error) Report {
 		r.log().Error("cannot save state", "path", r.Store.Path, "err", serr)
 		rep.Err = errors.Join(rep.Err, serr)
 	}
+	r.report(w, rep)
 	return rep
 }
 
