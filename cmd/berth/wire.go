@@ -65,6 +65,9 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 		StageDir: filepath.Join(c.StateDir, "stage"),
 		Log:      log,
 	}
+	if c.Report.HTTPURL != "" {
+		rec.Reporter = &reconciler.HTTPReporter{URL: c.Expand(c.Report.HTTPURL), TokenFile: c.Report.TokenFile}
+	}
 	withHealth(c, act, inner, sd, src.attempt(rec.Store))
 	if err := setAsideCorruptState(rec.Store, log); err != nil {
 		sd.Close()
