@@ -1,0 +1,95 @@
+package main
+
+import (
+	"time"
+
+	"github.com/berth-nix/berth/reconciler"
+)
+
+// States of a host in `berth fleet status`.
+const (
+	fleetUpToDate = "up-to-date" // applied what the fleet repository wants
+	fleetPending  = "pending"    // has not applied it yet, and has not failed on it
+	fleetFailed   = "failed"     // its last attempt or poll failed
+	fleetReverted = "reverted"   // tried the configuration and went back
+	fleetStale    = "stale"      // no report for longer than --stale-after
+	fleetNoReport = "no-report"  // in the repository, but no report found
+)
+
+// hostState judges one host from its report (nil when none was found)
+// and the digest the fleet repository wants for it ("" when unknown).
+// It returns the state and a one-line error summary.
+func hostState(rep *reconciler.HostReport, wanted string, now time.Time, staleAfter time.Duration) (string, string) {
+	switch {
+	case rep == nil:
+		return fleetNoReport, ""
+	case now.Sub(rep.At) > staleAfter:
+		return fleetStale, "last report " + rep.At.UTC().Format(time.RFC3339)
+	case wanted != "":
+		return againstWanted(rep, wanted)
+	}
+	return fromReport(rep)
+}
+
+// againstWanted compares the report with the wanted digest.
+func againstWanted(rep *reconciler.HostReport, wanted string) (string, string) {
+	if rep.Applied != nil && rep.Applied.Digest == wanted {
+		return fleetUpToDate, ""
+	}
+	if a := rep.Attempt; a != nil && a.Digest == wanted {
+		if s := attemptState(a.Result); s != "" {
+			return s, summary(a.Error)
+		}
+	}
+	if rj := rep.Rejected; rj != nil && rj.Digest == wanted {
+		return fleetFailed, summary(rj.Reason)
+	}
+	if rep.Result == reconciler.ResultFailed {
+		return fleetPending, summary(rep.Error)
+	}
+	return fleetPending, ""
+}
+
+// fromReport judges a host by its report alone, when the wanted
+// configuration is not known.
+func fromReport(rep *reconciler.HostReport) (string, string) {
+	if rj := rep.Rejected; rj != nil {
+		if a := rep.Attempt; a != nil && a.Digest == rj.Digest && attemptState(a.Result) != "" {
+			return attemptState(a.Result), summary(a.Error)
+		}
+		return fleetFailed, summary(rj.Reason)
+	}
+	if rep.Result == reconciler.ResultFailed {
+		return fleetFailed, summary(rep.Error)
+	}
+	if rep.Applied != nil {
+		return fleetUpToDate, ""
+	}
+	return fleetPending, ""
+}
+
+// attemptState maps an attempt's result to a fleet state; "" when the
+// attempt did not end in a failure.
+func attemptState(result string) string {
+	switch result {
+	case reconciler.ResultReverted:
+		return fleetReverted
+	case reconciler.ResultFailed, reconciler.ResultRefused:
+		return fleetFailed
+	}
+	return ""
+}
+
+// summary is the first line of an error, at most 120 bytes.
+func summary(s string) string {
+	for i, c := range s {
+		if c == '\n' {
+			s = s[:i]
+			break
+		}
+	}
+	if len(s) > 120 {
+		s = s[:117] + "..."
+	}
+	return s
+}
