@@ -2,7 +2,14 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
 	"path"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -63,7 +70,9 @@ func (f *fleetHost) expectFiles(want map[string]string) {
 // system untouched, a revert that restores the previous contents, and no
 // secret content in the Nix store, the history or the journal.
 func TestFilesTree(t *testing.T) {
-	f := newFleetHost(t, alphaV1(), "")
+	reports := collectReports(t)
+	f := newFleetHost(t, alphaV1(), "report:\n  http_url: "+reports.URL+"/reports/{hostname}\n  token_file: /etc/berth/report-token\n")
+	f.write("/etc/berth/report-token", reportToken+"\n", 0o600)
 	v1 := map[string]string{"etc/app/token": secretV1 + "\n", "etc/app/old.conf": "old\n", "etc/motd.d/berth": "managed by berth\n"}
 	t.Run("install", func(t *testing.T) {
 		f.t = t
@@ -76,6 +85,9 @@ func TestFilesTree(t *testing.T) {
 			"/etc/app/old.conf": "root:root 600 old",
 			"/etc/motd.d/berth": "root:root 644 managed by berth",
 		})
+		if got := fleetStates(t, reports.dir, f); got["alpha"] != "up-to-date" || got["beta"] != "no-report" {
+			t.Errorf("fleet status %v, want alpha up-to-date and beta no-report", got)
+		}
 	})
 	v2 := map[string]string{"etc/app/token": secretV2 + "\n", "etc/app/new.conf": "new\n", "etc/motd.d/berth": "managed by berth\n"}
 	t.Run("files-only update and removal", func(t *testing.T) {
@@ -147,17 +159,71 @@ func TestFilesTree(t *testing.T) {
 			want[p] = w
 		}
 		f.expectFiles(want)
+		if got := fleetStates(t, reports.dir, f); got["alpha"] != "reverted" {
+			t.Errorf("fleet status %v, want alpha reverted", got)
+		}
 	})
 	t.Run("no secret outside the installed files", func(t *testing.T) {
 		f.t = t
 		for _, s := range []string{secretV1, secretV2, secretV3} {
-			out := f.h.Run(t, "sh", "-c", `grep -rlF "$1" /nix/store /var/lib/berth/history /var/lib/berth/state.json; journalctl --no-pager | grep -cF "$1"; true`, "sh", s)
+			out := f.h.Run(t, "sh", "-c", `grep -rlF "$1" /nix/store /var/lib/berth/history /var/lib/berth/state.json /var/lib/berth/report.json; journalctl --no-pager | grep -cF "$1"; true`, "sh", s)
 			if lines := strings.Fields(out); len(lines) != 1 || lines[0] != "0" {
 				t.Errorf("secret %s found: %q", s, out)
+			}
+			if data, _ := os.ReadFile(filepath.Join(reports.dir, "alpha.json")); strings.Contains(string(data), s) {
+				t.Errorf("secret %s in the posted report", s)
 			}
 		}
 		if out := f.h.Run(t, "sh", "-c", "ls -A /var/lib/berth/files/backup"); strings.TrimSpace(out) != "" {
 			t.Errorf("backups left after the attempts: %q", out)
 		}
 	})
+}
+
+const reportToken = "alpha-report-token"
+
+// reportSink is an HTTP endpoint that accepts reports POSTed with the
+// right bearer token and saves each as <dir>/<host>.json, the layout
+// `berth fleet status --reports` reads.
+type reportSink struct {
+	*httptest.Server
+	dir string
+}
+
+func collectReports(t *testing.T) *reportSink {
+	s := &reportSink{dir: t.TempDir()}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := strings.TrimPrefix(r.URL.Path, "/reports/")
+		if r.Method != http.MethodPost || r.Header.Get("Authorization") != "Bearer "+reportToken || host != "alpha" {
+			http.Error(w, "refused", http.StatusForbidden)
+			return
+		}
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if err := os.WriteFile(filepath.Join(s.dir, host+".json"), body, 0o600); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+		}
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// fleetStates runs `berth fleet status --json` on this machine over the
+// posted reports and the fleet repository, and returns each host's state.
+func fleetStates(t *testing.T, reports string, f *fleetHost) map[string]string {
+	t.Helper()
+	out, err := exec.Command(berthBinary(t), "fleet", "status", "--reports", reports, "--repo", f.repo.WorkDir(), "--json").Output()
+	if err != nil {
+		t.Fatalf("berth fleet status: %v\n%s", err, out)
+	}
+	var v struct {
+		Hosts []struct{ Host, State string }
+	}
+	if err := json.Unmarshal(out, &v); err != nil {
+		t.Fatalf("berth fleet status: %v\n%s", err, out)
+	}
+	states := map[string]string{}
+	for _, h := range v.Hosts {
+		states[h.Host] = h.State
+	}
+	return states
 }
