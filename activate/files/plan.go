@@ -3,6 +3,7 @@ package files
 import (
 	"fmt"
 	"io/fs"
+	"os"
 	"sort"
 
 	"github.com/berth-nix/berth/internal/fault"
@@ -59,6 +60,9 @@ func (p *Plan) Paths() []string {
 // unknown user or group, and a path in the way that berth did not install
 // are Stalling errors naming the path; failures to read are Transient.
 func (in *Installer) Plan(filesDir, metaPath string) (*Plan, error) {
+	if fi, err := os.Stat(in.Root); err != nil || !fi.IsDir() {
+		return nil, fault.Transientf("files: root %s is not a directory", in.Root)
+	}
 	meta, err := readMeta(metaPath)
 	if err != nil {
 		return nil, err
