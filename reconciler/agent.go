@@ -69,6 +69,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	trigger := "start"
 	for {
 		if a.holds(trigger) {
+			a.Rec.Run(ctx, Options{Trigger: trigger, ResumeOnly: true})
 			a.setNext(a.Schedule.Next(a.Rec.now()))
 		} else {
 			rep := a.Rec.Run(ctx, Options{Trigger: trigger})

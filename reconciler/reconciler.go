@@ -58,6 +58,10 @@ type Options struct {
 	// Retry tries a configuration again even though it was settled as
 	// applied or rejected.
 	Retry bool
+	// ResumeOnly finishes an attempt a previous agent was interrupted in,
+	// and does nothing else: no poll. A paused agent still does this, so a
+	// half-applied system never waits for the pause to end.
+	ResumeOnly bool
 	// Trigger says what started the reconcile (schedule, start, webhook,
 	// cli); it is recorded in history.
 	Trigger string

@@ -278,3 +278,21 @@ func TestStagedConfigurationsArePruned(t *testing.T) {
 		t.Errorf("got %v, want only the applied configuration kept", ents)
 	}
 }
+
+func TestResumeOnlyFinishesAnInterruptedAttemptAndPollsNothing(t *testing.T) {
+	src := &fakeSource{art: art("c1", "sha256:d1")}
+	app := &fakeApplier{res: activate.Result{Outcome: activate.Interrupted, Err: context.Canceled}, journal: true}
+	r := newRec(t, src, app)
+	r.Run(context.Background(), Options{})
+	polls := src.polls
+	app.resume = applied
+	if rep := r.Run(context.Background(), Options{ResumeOnly: true}); rep.Result != ResultApplied {
+		t.Errorf("got %q, want the interrupted attempt applied", rep.Result)
+	}
+	if rep := r.Run(context.Background(), Options{ResumeOnly: true}); rep.Result != ResultUnchanged {
+		t.Errorf("with nothing to resume: got %q, want unchanged", rep.Result)
+	}
+	if src.polls != polls || app.resumes != 1 {
+		t.Errorf("got %d more polls and %d resumes, want none and 1", src.polls-polls, app.resumes)
+	}
+}

@@ -42,9 +42,12 @@ func (r *Reconciler) Run(ctx context.Context, opts Options) (rep Report) {
 		return Report{Result: ResultFailed, Err: err}
 	}
 	if st.InProgress != nil {
-		if rep := r.resume(ctx, &st); rep.Result == ResultInterrupted {
+		if rep := r.resume(ctx, &st); rep.Result == ResultInterrupted || opts.ResumeOnly {
 			return rep
 		}
+	}
+	if opts.ResumeOnly {
+		return Report{Result: ResultUnchanged, Reason: "no interrupted attempt"}
 	}
 	w := &run{opts: opts, st: st}
 	defer func() {
