@@ -77,6 +77,8 @@ type Journal interface {
 // Progress is the part of an attempt that must survive the agent.
 type Progress struct {
 	ID       string   `json:"id"`
+	Revision string   `json:"revision,omitempty"`
+	Digest   string   `json:"digest,omitempty"`
 	Phase    Phase    `json:"phase"`
 	Toplevel string   `json:"toplevel"`
 	Previous string   `json:"previous"`
@@ -92,7 +94,11 @@ type Progress struct {
 // Request is one staged configuration to apply.
 type Request struct {
 	// ID is unique per attempt; it names the transient units.
-	ID       string
+	ID string
+	// Revision and Digest say what is applied, for hooks and logs.
+	Revision string
+	Digest   string
+
 	FlakeDir string
 	Attr     string
 	// Log receives the attempt's own messages and nix's output; LogPath is
@@ -105,6 +111,9 @@ type Request struct {
 
 // Result is what an attempt did.
 type Result struct {
+	// Revision and Digest are the Request's (or the Progress's).
+	Revision string
+	Digest   string
 	Outcome Outcome
 	// Phase is the phase that failed, or the last one run.
 	Phase        Phase

@@ -26,9 +26,6 @@ const PhasePreHooks Phase = "pre-hook"
 type Hooks struct {
 	Host      string
 	Pre, Post []Hook
-	// Describe returns the revision and digest being applied; nil leaves
-	// BERTH_REVISION and BERTH_DIGEST empty.
-	Describe func() (revision, digest string)
 }
 
 // Hook is one command.
@@ -91,10 +88,6 @@ func (a *Activator) runPreHooks(ctx context.Context, log io.Writer, r *Result) e
 // env is the hook's environment on top of the agent's: what the attempt
 // is and, for post hooks, how it ended.
 func (h *Hooks) env(kind string, r Result) []string {
-	var rev, digest string
-	if h.Describe != nil {
-		rev, digest = h.Describe()
-	}
 	phase, result, errText, reboot := "pre", "", "", "0"
 	if kind == "post" {
 		phase, result = string(r.Phase), string(r.Outcome)
@@ -105,7 +98,7 @@ func (h *Hooks) env(kind string, r Result) []string {
 	if r.RebootNeeded {
 		reboot = "1"
 	}
-	return []string{"BERTH_HOOK=" + kind, "BERTH_HOST=" + h.Host, "BERTH_REVISION=" + rev, "BERTH_DIGEST=" + digest,
+	return []string{"BERTH_HOOK=" + kind, "BERTH_HOST=" + h.Host, "BERTH_REVISION=" + r.Revision, "BERTH_DIGEST=" + r.Digest,
 		"BERTH_TOPLEVEL=" + r.Toplevel, "BERTH_PREVIOUS=" + r.Previous, "BERTH_RESULT=" + result, "BERTH_PHASE=" + phase,
 		"BERTH_ERROR=" + errText, "BERTH_REBOOT_NEEDED=" + reboot}
 }

@@ -29,8 +29,8 @@ func TestPreHooks(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var log bytes.Buffer
-			a := &Activator{Hooks: &Hooks{Host: "alpha", Pre: tt.pre, Describe: func() (string, string) { return "main@sha1:abc", "sha256:def" }}}
-			r := Result{Toplevel: "/nix/store/new-system", Previous: "/nix/store/old-system"}
+			a := &Activator{Hooks: &Hooks{Host: "alpha", Pre: tt.pre}}
+			r := Result{Revision: "main@sha1:abc", Digest: "sha256:def", Toplevel: "/nix/store/new-system", Previous: "/nix/store/old-system"}
 			start := time.Now()
 			err := a.runPreHooks(context.Background(), &log, &r)
 			if time.Since(start) > 5*time.Second {

@@ -14,7 +14,7 @@ import (
 // the new system was never verified. An interrupted promotion or revert is
 // run again: both are idempotent.
 func (a *Activator) resume(ctx context.Context, p Progress, j Journal, log io.Writer) Result {
-	r := Result{Toplevel: p.Toplevel, Previous: p.Previous}
+	r := Result{Revision: p.Revision, Digest: p.Digest, Toplevel: p.Toplevel, Previous: p.Previous}
 	logf(log, "resuming attempt %s in phase %s", p.ID, p.Phase)
 	switch p.Phase {
 	case PhaseTest:

@@ -60,7 +60,7 @@ func ownUnit(name string) bool { return strings.HasPrefix(name, "berth-") }
 // apply runs one attempt. Before the test phase the machine is unchanged;
 // from then on every phase is journaled first.
 func (a *Activator) apply(ctx context.Context, req Request, j Journal) Result {
-	var r Result
+	r := Result{Revision: req.Revision, Digest: req.Digest}
 	start := time.Now()
 	logf(req.Log, "building %s", req.Attr)
 	top, err := a.Nix.BuildFlake(ctx, req.FlakeDir, req.Attr, req.Log)
@@ -98,7 +98,7 @@ func (a *Activator) apply(ctx context.Context, req Request, j Journal) Result {
 	if err := a.preflightChecks(ctx, req, &r); err != nil {
 		return r.fail(Failed, PhasePreflight, err)
 	}
-	p := Progress{ID: req.ID, Toplevel: top, Previous: prev, Baseline: baseline, LogPath: req.LogPath, Started: time.Now()}
+	p := Progress{ID: req.ID, Revision: req.Revision, Digest: req.Digest, Toplevel: top, Previous: prev, Baseline: baseline, LogPath: req.LogPath, Started: time.Now()}
 	if _, err := a.installFiles(req, &r); err != nil {
 		return r.fail(Failed, PhaseFiles, err)
 	}

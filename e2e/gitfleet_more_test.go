@@ -118,3 +118,24 @@ func readFile(t *testing.T, p string) string {
 	}
 	return string(b)
 }
+
+// TestRebootNeeded: a new kernel is applied like anything else, and
+// berth status says the machine needs a reboot for it.
+func TestRebootNeeded(t *testing.T) {
+	f := newFleetHost(t, alphaV1(), "")
+	f.run(0)
+	if out := f.statusText(); strings.Contains(out, "reboot needed") {
+		t.Fatalf("reboot needed with the booted kernel:\n%s", out)
+	}
+	h := alphaV1()
+	h.Kernel = "6.7.0-fixture"
+	f.push(h, "alpha: new kernel")
+	f.run(0)
+	if out := f.statusText(); !strings.Contains(out, "reboot needed") || !strings.Contains(out, "kernel") {
+		t.Errorf("berth status does not say a reboot is needed for the new kernel:\n%s", out)
+	}
+	hist, _ := f.berth("history", "--json")
+	if !strings.Contains(hist, `"reboot_needed": true`) {
+		t.Errorf("history does not record reboot_needed:\n%s", hist)
+	}
+}

@@ -117,7 +117,7 @@ func (r *Reconciler) apply(ctx context.Context, w *run) error {
 	defer log.Close()
 	w.att = att
 	fmt.Fprintf(log, "berth: attempt %s of %s for %s (digest %s)\n", w.att.ID, w.art.Revision, r.Host, w.art.Digest)
-	req := activate.Request{ID: w.att.ID, FlakeDir: w.art.FlakeDir(), Attr: r.Attr, Log: log, LogPath: w.att.LogPath, FilesDir: w.art.FilesDir()}
+	req := activate.Request{ID: w.att.ID, Revision: w.art.Revision, Digest: w.art.Digest, FlakeDir: w.art.FlakeDir(), Attr: r.Attr, Log: log, LogPath: w.att.LogPath, FilesDir: w.art.FilesDir()}
 	w.res = r.Applier.Apply(ctx, req, &journal{r: r, st: &w.st, rev: r.revisionOf(w.art, "")})
 	return w.res.Err
 }

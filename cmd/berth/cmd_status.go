@@ -40,11 +40,13 @@ func runStatus(ctx context.Context, g *globals, asJSON bool) error {
 		return err
 	}
 	fresh := s.State.Freshness(time.Now(), c.Trust.MaxAge)
+	reboot := rebootStatus("/")
 	if asJSON {
-		return writeJSON(g.stdout, statusJSON{Status: s, Freshness: fresh})
+		return writeJSON(g.stdout, statusJSON{Status: s, Freshness: fresh, Reboot: reboot})
 	}
 	printStatus(g.stdout, s)
 	printFreshness(g.stdout, fresh)
+	printReboot(g.stdout, reboot)
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 type statusJSON struct {
 	control.Status
 	Freshness reconciler.Freshness `json:"freshness"`
+	Reboot    *rebootInfo          `json:"reboot,omitempty"`
 }
 
 // printFreshness adds a line when the source is stale: a frozen or broken

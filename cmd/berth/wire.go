@@ -39,7 +39,7 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 	if err != nil {
 		return nil, &exitError{exitUsage, err}
 	}
-	src := &fetchTracker{describedSource: inner}
+	src := inner
 	sd, err := nixos.ConnectSystemd(ctx)
 	if err != nil {
 		return nil, err
@@ -68,7 +68,7 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 	if c.Report.HTTPURL != "" {
 		rec.Reporter = &reconciler.HTTPReporter{URL: c.Expand(c.Report.HTTPURL), TokenFile: c.Report.TokenFile}
 	}
-	withHealth(c, act, inner, sd, src.attempt(rec.Store))
+	withHealth(c, act, inner, sd)
 	if err := setAsideCorruptState(rec.Store, log); err != nil {
 		sd.Close()
 		return nil, err

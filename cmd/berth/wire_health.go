@@ -4,20 +4,18 @@ import (
 	"context"
 	"net/http"
 	"slices"
-	"sync"
 
 	"github.com/berth-nix/berth/activate"
 	"github.com/berth-nix/berth/health"
 	"github.com/berth-nix/berth/internal/config"
 	"github.com/berth-nix/berth/nixos"
-	"github.com/berth-nix/berth/reconciler"
 	"github.com/berth-nix/berth/source"
 )
 
 // withHealth gives act its checks, dead-man switch and hooks from c. The
 // reachability check polls src, the agent's own source, with the same
 // credentials the agent fetches with.
-func withHealth(c *config.Config, act *activate.Activator, src source.Source, sd *nixos.Systemd, attempt func() (string, string)) {
+func withHealth(c *config.Config, act *activate.Activator, src source.Source, sd *nixos.Systemd) {
 	act.Health = &activate.Health{
 		Checks:      append(slices.Clone(c.Health.Checks), c.ReachabilitySpecs()...),
 		HostFile:    c.Health.HostChecksFile,
@@ -28,7 +26,7 @@ func withHealth(c *config.Config, act *activate.Activator, src source.Source, sd
 		act.DeadMan = &activate.DeadMan{Conn: sd.Conn(), Window: c.DeadManWindow(), Timeout: c.Activate.TestTimeout}
 	}
 	if len(c.Hooks.Pre)+len(c.Hooks.Post) > 0 {
-		act.Hooks = &activate.Hooks{Host: c.Hostname, Pre: hooksOf(c.Hooks.Pre), Post: hooksOf(c.Hooks.Post), Describe: attempt}
+		act.Hooks = &activate.Hooks{Host: c.Hostname, Pre: hooksOf(c.Hooks.Pre), Post: hooksOf(c.Hooks.Post)}
 	}
 }
 
@@ -51,35 +49,4 @@ func hooksOf(hs []config.Hook) []activate.Hook {
 		out[i] = activate.Hook{Name: h.Name, Argv: h.Command, Timeout: h.Timeout}
 	}
 	return out
-}
-
-// fetchTracker remembers the last artifact its source fetched, so that
-// hooks can name the revision and digest being applied.
-type fetchTracker struct {
-	describedSource
-	mu   sync.Mutex
-	last source.Artifact
-}
-
-func (t *fetchTracker) Fetch(ctx context.Context) (source.Artifact, error) {
-	a, err := t.describedSource.Fetch(ctx)
-	if err == nil {
-		t.mu.Lock()
-		t.last = a
-		t.mu.Unlock()
-	}
-	return a, err
-}
-
-// attempt returns the revision and digest of the attempt under way: the
-// journaled one when an attempt is being resumed, else the last fetched.
-func (t *fetchTracker) attempt(store reconciler.Store) func() (string, string) {
-	return func() (string, string) {
-		if st, err := store.Load(); err == nil && st.InProgress != nil {
-			return st.InProgress.Revision.Revision, st.InProgress.Digest
-		}
-		t.mu.Lock()
-		defer t.mu.Unlock()
-		return t.last.Revision, t.last.Digest
-	}
 }

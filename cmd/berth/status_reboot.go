@@ -1,0 +1,41 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/berth-nix/berth/nixos"
+)
+
+// rebootInfo says whether the running system needs a reboot to take full
+// effect: its kernel, initrd or kernel modules differ from the booted one.
+type rebootInfo struct {
+	Needed bool     `json:"needed"`
+	Why    []string `json:"why,omitempty"`
+}
+
+// rebootStatus compares the system under root that runs with the one that
+// booted. It is computed when asked, so it clears itself after a reboot;
+// nil when either system is unknown.
+func rebootStatus(root string) *rebootInfo {
+	booted, err := nixos.BootedSystem(root)
+	if err != nil {
+		return nil
+	}
+	current, err := nixos.CurrentSystem(root)
+	if err != nil {
+		return nil
+	}
+	need, why, err := nixos.RebootNeeded(booted, current)
+	if err != nil {
+		return nil
+	}
+	return &rebootInfo{Needed: need, Why: why}
+}
+
+func printReboot(out io.Writer, r *rebootInfo) {
+	if r != nil && r.Needed {
+		fmt.Fprintf(out, "reboot needed  yes: %s differ from the booted system\n", strings.Join(r.Why, ", "))
+	}
+}
