@@ -114,7 +114,7 @@ type Result struct {
 	// Revision and Digest are the Request's (or the Progress's).
 	Revision string
 	Digest   string
-	Outcome Outcome
+	Outcome  Outcome
 	// Phase is the phase that failed, or the last one run.
 	Phase        Phase
 	Toplevel     string
