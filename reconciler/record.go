@@ -136,6 +136,7 @@ func (r *Reconciler) resume(ctx context.Context, st *State) Report {
 	ip := st.InProgress
 	w := &run{opts: Options{Trigger: "resume"}, st: *st, rev: ip.Revision.Revision}
 	w.art.Revision, w.art.Commit, w.art.Digest = ip.Revision.Revision, ip.Commit, ip.Digest
+	w.art.Signer = ip.Signer
 	w.att = &Attempt{ID: ip.Progress.ID, Host: r.Host, Trigger: "resume", Revision: ip.Revision.Revision,
 		Commit: ip.Commit, Digest: ip.Digest, Started: ip.Progress.Started, LogPath: ip.Progress.LogPath}
 	log, err := openLog(ip.Progress.LogPath)

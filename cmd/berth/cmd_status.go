@@ -42,7 +42,7 @@ func runStatus(ctx context.Context, g *globals, asJSON bool) error {
 	fresh := s.State.Freshness(time.Now(), c.Trust.MaxAge)
 	reboot := rebootStatus("/")
 	if asJSON {
-		return writeJSON(g.stdout, statusJSON{Status: s, Freshness: fresh, Reboot: reboot})
+		return writeJSON(g.stdout, statusJSON{Status: s, Freshness: fresh, Reboot: reboot, Report: lastReport(c.StateDir)})
 	}
 	printStatus(g.stdout, s)
 	printFreshness(g.stdout, fresh)

@@ -14,6 +14,8 @@ type statusJSON struct {
 	control.Status
 	Freshness reconciler.Freshness `json:"freshness"`
 	Reboot    *rebootInfo          `json:"reboot,omitempty"`
+	// Report is the last report the agent wrote (what it sends upstream).
+	Report *reconciler.HostReport `json:"report,omitempty"`
 }
 
 // printFreshness adds a line when the source is stale: a frozen or broken
@@ -22,4 +24,14 @@ func printFreshness(out io.Writer, f reconciler.Freshness) {
 	if f.Stale {
 		fmt.Fprintf(out, "source stale  %s\n", f.Reason)
 	}
+}
+
+// lastReport reads the report the agent last wrote; nil when there is none
+// or it cannot be read (status must still answer).
+func lastReport(stateDir string) *reconciler.HostReport {
+	rep, err := reconciler.ReadReport(reconciler.ReportPath(stateDir))
+	if err != nil {
+		return nil
+	}
+	return &rep
 }
