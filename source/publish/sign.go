@@ -61,10 +61,11 @@ func (o Options) writeSignature(dir string, m *manifest.Manifest) error {
 	return syncDir(sigs)
 }
 
-// writeFileAs writes data to p through a synced temporary file with the
-// published access.
+// writeFileAs replaces p with data through a synced temporary file in the
+// same directory that has the published access before it is renamed into
+// place; the caller syncs the directory.
 func writeFileAs(p string, data []byte, acc access) error {
-	tmp, err := os.CreateTemp(filepath.Dir(p), ".sig-*")
+	tmp, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
 	if err != nil {
 		return err
 	}

@@ -132,24 +132,7 @@ func writeManifest(dir string, m *manifest.Manifest) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, ".manifest-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	err = acc.apply(tmp.Name(), 0)
-	if err == nil {
-		_, err = tmp.Write(data)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), filepath.Join(dir, manifest.Name))
-	}
+	err = writeFileAs(filepath.Join(dir, manifest.Name), data, acc)
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", filepath.Join(dir, manifest.Name), err)
 	}
