@@ -44,6 +44,7 @@ var (
 	// invocation is a command line: berth at the start, after sudo or a
 	// shell operator, so that prose quoted in code ("berth never ...") is
 	// not taken for one.
+	word       = regexp.MustCompile(`^[a-z][a-z-]*$`)
 	invocation = regexp.MustCompile(`(?:^\s*|sudo |&& |; |\$ )berth ([a-z][a-z-]*)((?:\s+[^\s#]+)*)`)
 )
 
@@ -70,7 +71,11 @@ func invocations(t *testing.T) map[string][]string {
 		for _, line := range codeLines(page) {
 			line, _, _ = strings.Cut(line, " #")
 			for _, m := range invocation.FindAllStringSubmatch(line, -1) {
-				seen[m[1]] = append(seen[m[1]], flagsIn(m[2])...)
+				cmd := m[1]
+				if f := strings.Fields(m[2]); len(f) > 0 && word.MatchString(f[0]) {
+					cmd += " " + f[0] // a subcommand, or a plain argument: see commandOf
+				}
+				seen[cmd] = append(seen[cmd], flagsIn(m[2])...)
 			}
 		}
 	}
@@ -99,8 +104,9 @@ func TestCommandsExist(t *testing.T) {
 	if len(inv) < 5 {
 		t.Fatalf("found only %d berth commands in the docs: %v", len(inv), inv)
 	}
-	for cmd, flags := range inv {
-		out, err := exec.Command(bin, cmd, "--help").CombinedOutput()
+	for shown, flags := range inv {
+		cmd := commandOf(bin, shown)
+		out, err := exec.Command(bin, append(strings.Fields(cmd), "--help")...).CombinedOutput()
 		if err != nil || !strings.Contains(string(out), "berth "+cmd) {
 			t.Errorf("docs show `berth %s`, which is not a command: %v\n%s", cmd, err, out)
 			continue
@@ -111,6 +117,21 @@ func TestCommandsExist(t *testing.T) {
 			}
 		}
 	}
+}
+
+// commandOf turns "fleet status" into the command it names when fleet has
+// subcommands, and "publish alpha" into "publish" when the word after the
+// command is only an argument.
+func commandOf(bin, shown string) string {
+	cmd, sub, ok := strings.Cut(shown, " ")
+	if !ok {
+		return shown
+	}
+	out, _ := exec.Command(bin, cmd, "--help").CombinedOutput()
+	if strings.Contains(string(out), "Available Commands:") && strings.Contains(string(out), "\n  "+sub+" ") {
+		return shown
+	}
+	return cmd
 }
 
 // hasFlag finds flag in cobra's help output: "--name" or "-n, --name".
