@@ -87,7 +87,7 @@ func (r *Reconciler) countsAgainst(w *run, err error, class fault.Class) bool {
 
 func (r *Reconciler) reject(w *run, phase string, err error) {
 	rej := &Rejection{Phase: phase, Reason: err.Error()}
-	rej.Revision = Revision{Revision: w.art.Revision, Commit: w.art.Commit, Digest: w.art.Digest, At: r.now()}
+	rej.Revision = Revision{Revision: w.art.Revision, Commit: w.art.Commit, Digest: w.art.Digest, At: r.now(), Signer: w.art.Signer}
 	if rej.Revision.Revision == "" {
 		rej.Revision.Revision = w.rev
 	}

@@ -40,11 +40,17 @@ type HostReport struct {
 	Result string `json:"result"`
 	Reason string `json:"reason,omitempty"`
 	Error  string `json:"error,omitempty"`
-	// Seen is the revision the source last answered.
-	Seen string `json:"seen,omitempty"`
-	// Applied is the configuration that runs and is the boot default.
+	// Seen is the revision the source last answered, at LastPoll; it has
+	// answered it since SeenSince. With them a reader judges, under its
+	// own maximum age, whether the source looks frozen or broken (see
+	// HostReport.Freshness).
+	Seen      string    `json:"seen,omitempty"`
+	LastPoll  time.Time `json:"last_poll,omitzero"`
+	SeenSince time.Time `json:"seen_since,omitzero"`
+	// Applied is the configuration that runs and is the boot default,
+	// with the identity that signed it when signatures are required.
 	Applied *Revision `json:"applied,omitempty"`
-	// Rejected is the last configuration judged bad.
+	// Rejected is the last configuration judged bad, with its signer.
 	Rejected *Rejection `json:"rejected,omitempty"`
 	// Attempt is the most recent attempt, made by this reconcile or an
 	// earlier one: revision, digest, toplevel, result, failing phase,
@@ -113,8 +119,8 @@ func (r *Reconciler) report(w *run, rep Report) {
 // the previous report's attempt forward.
 func (r *Reconciler) hostReport(w *run, rep Report, prev string) HostReport {
 	hr := HostReport{Version: reportVersion, Host: r.Host, AgentVersion: AgentVersion(), At: r.now(),
-		Result: rep.Result, Reason: rep.Reason, Seen: w.st.LastSeen, Applied: w.st.Applied,
-		Rejected: w.st.Rejected, FetchFailures: w.st.FetchFailures}
+		Result: rep.Result, Reason: rep.Reason, Seen: w.st.LastSeen, LastPoll: w.st.LastPoll, SeenSince: w.st.SeenSince,
+		Applied: w.st.Applied, Rejected: w.st.Rejected, FetchFailures: w.st.FetchFailures}
 	if rep.Err != nil {
 		hr.Error = firstLine(rep.Err.Error())
 	}
@@ -130,6 +136,16 @@ func (r *Reconciler) hostReport(w *run, rep Report, prev string) HostReport {
 		hr.Attempt.LogPath = ""
 	}
 	return hr
+}
+
+// Freshness judges the source as the host last saw it, at now under
+// maxAge, as State.Freshness does on the host itself.
+func (h HostReport) Freshness(now time.Time, maxAge time.Duration) Freshness {
+	st := State{LastPoll: h.LastPoll, LastSeen: h.Seen, SeenSince: h.SeenSince, FetchFailures: h.FetchFailures}
+	if h.Attempt != nil || h.Result != "" {
+		st.Last = &Summary{Result: h.Result}
+	}
+	return st.Freshness(now, maxAge)
 }
 
 // AgentVersion is the berth module's version and VCS revision, as built.
