@@ -151,6 +151,14 @@ let
       substituters = key (types.listOf types.str) "Binary caches a host directory's prebuilt.json may name; one that names none is fetched from all of them. Signatures are checked against nix.settings.trusted-public-keys (docs/prebuilt.md).";
       match_flake = key types.bool "Require the flake beside prebuilt.json to evaluate to the declared system (berth: false).";
     };
+    reboot = {
+      policy = key (types.enum [ "never" "window" ]) "never: only report that a reboot is needed; window: reboot automatically inside reboot.window (berth: never; docs/reboots.md).";
+      window = key types.str "Daily reboot window HH:MM-HH:MM in local time, may cross midnight; required with policy window.";
+      delay = key duration "Time between warning the users and rebooting (berth: 5m).";
+      allow_with_sessions = key types.bool "Reboot even while a user session is active (berth: false).";
+    };
+    notify.enabled = key types.bool "Send desktop notifications to logged-in graphical users (berth: false; docs/notifications.md).";
+    power.defer_on_battery = key types.bool "Hold reconciles while the machine runs on battery (berth: false).";
   };
 
   # prune drops unset keys, and the sections left empty by that.

@@ -43,6 +43,9 @@ type Config struct {
 	Report   Report     `yaml:"report"`
 	Trust    Trust      `yaml:"trust"`
 	Prebuilt Prebuilt   `yaml:"prebuilt"`
+	Reboot   Reboot     `yaml:"reboot"`
+	Notify   Notify     `yaml:"notify"`
+	Power    Power      `yaml:"power"`
 }
 
 // Source says where the host's configuration comes from.
@@ -157,6 +160,7 @@ func Defaults() Config {
 		Metrics: Metrics{Listen: "127.0.0.1:9421"},
 		Health:  defaultHealth(),
 		Files:   Files{Root: "/"},
+		Reboot:  Reboot{Policy: "never", Delay: 5 * time.Minute},
 	}
 }
 
