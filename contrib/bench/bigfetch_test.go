@@ -30,12 +30,12 @@ func benchBigFetch(t *testing.T, p params) {
 		func() sample {
 			shallow = filepath.Join(t.TempDir(), "clone")
 			return r.metered(func() sample {
-				return runCmd(t, r.git("/", "clone", "--quiet", "--depth", "1", "--single-branch", "--branch", "main", r.url, shallow))
+				return runMem(t, r.git("/", "clone", "--quiet", "--depth", "1", "--single-branch", "--branch", "main", r.url, shallow))
 			})
 		},
 		func() sample {
 			full = filepath.Join(t.TempDir(), "clone")
-			return r.metered(func() sample { return runCmd(t, r.git("/", "clone", "--quiet", r.url, full)) })
+			return r.metered(func() sample { return runMem(t, r.git("/", "clone", "--quiet", r.url, full)) })
 		},
 	)
 	scen := "first fetch, " + repoShape(b, size)
@@ -47,10 +47,10 @@ func benchBigFetch(t *testing.T, p params) {
 		func() sample { b.addCommit(t, repo.BareDir(), next); next++; return sample{} },
 		func() sample { return r.metered(func() sample { return probeOnce(t, berthCfg, "fetch") }) },
 		func() sample {
-			return r.metered(func() sample { return runCmd(t, r.git(shallow, "fetch", "--quiet", "origin", "main")) })
+			return r.metered(func() sample { return runMem(t, r.git(shallow, "fetch", "--quiet", "origin", "main")) })
 		},
 		func() sample {
-			return r.metered(func() sample { return runCmd(t, r.git(full, "fetch", "--quiet", "origin", "main")) })
+			return r.metered(func() sample { return runMem(t, r.git(full, "fetch", "--quiet", "origin", "main")) })
 		},
 	)
 	scen = "incremental fetch (1 new commit), " + repoShape(b, size)

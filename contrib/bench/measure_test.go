@@ -3,7 +3,11 @@ package bench
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"slices"
 	"syscall"
 	"testing"
@@ -27,8 +31,8 @@ type sample struct {
 }
 
 // runCmd runs cmd to completion and measures it with wait4's rusage: CPU
-// of the process and of the descendants it waited for, and the largest
-// peak RSS among them. It fails the test when cmd fails.
+// of the process and of the descendants it waited for. It fails the test
+// when cmd fails. Its RSSKB is not the command's: see runMem.
 func runCmd(t testing.TB, cmd *exec.Cmd) sample {
 	t.Helper()
 	var out bytes.Buffer
@@ -41,6 +45,23 @@ func runCmd(t testing.TB, cmd *exec.Cmd) sample {
 	}
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	return sample{Wall: wall, CPU: rusageCPU(ru), RSSKB: ru.Maxrss}
+}
+
+// runMem is runCmd that also measures the peak RSS of the command and its
+// descendants, through GNU time (package time). wait4's ru_maxrss of a
+// child Go starts is useless for this: Go starts children with vfork, and
+// Linux carries the parent's peak RSS over into the child at exec.
+func runMem(t testing.TB, cmd *exec.Cmd) sample {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "rss")
+	cmd.Args = append([]string{"/usr/bin/time", "-f", "%M", "-o", out, "--"}, cmd.Args...)
+	cmd.Path = "/usr/bin/time"
+	s := runCmd(t, cmd)
+	data, err := os.ReadFile(out)
+	must(t, err, "GNU time output")
+	s.RSSKB, err = strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
+	must(t, err, "GNU time output %q", data)
+	return s
 }
 
 func rusageCPU(ru *syscall.Rusage) time.Duration {

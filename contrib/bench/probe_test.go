@@ -129,8 +129,8 @@ func (p *liveProbe) op(name string) sample {
 }
 
 // probeOnce runs one operation in a fresh probe process, measured from
-// outside like any command.
+// outside like any command, peak RSS included.
 func probeOnce(t testing.TB, configPath, op string) sample {
 	t.Helper()
-	return runCmd(t, exec.Command(filepath.Join(binaries(t), "probe"), "-config", configPath, "-once", op))
+	return runMem(t, exec.Command(filepath.Join(binaries(t), "probe"), "-config", configPath, "-once", op))
 }
