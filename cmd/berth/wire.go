@@ -65,9 +65,7 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 		StageDir: filepath.Join(c.StateDir, "stage"),
 		Log:      log,
 	}
-	if c.Report.HTTPURL != "" {
-		rec.Reporter = &reconciler.HTTPReporter{URL: c.Expand(c.Report.HTTPURL), TokenFile: c.Report.TokenFile}
-	}
+	rec.Reporter = newReporter(c, inner)
 	withHealth(c, act, inner, sd)
 	if err := setAsideCorruptState(rec.Store, log); err != nil {
 		sd.Close()
