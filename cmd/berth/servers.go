@@ -47,6 +47,7 @@ func startServers(ctx context.Context, c *config.Config, a *reconciler.Agent, lo
 
 func startMetrics(ctx context.Context, c *config.Config, a *reconciler.Agent, log *slog.Logger) error {
 	m := metrics.New(a)
+	m.SetMaxAge(c.Trust.MaxAge)
 	st, _ := a.Rec.Store.Load()
 	hist, _ := a.Rec.History.List()
 	m.Init(st, hist)

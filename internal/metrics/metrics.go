@@ -32,6 +32,7 @@ type Metrics struct {
 	seen        *prometheus.GaugeVec
 	reboot      prometheus.Gauge
 	failures    prometheus.Gauge
+	fresh       *freshness
 }
 
 var _ reconciler.Observer = (*Metrics)(nil)
@@ -55,6 +56,7 @@ func New(live Live) *Metrics {
 		Help: "Duration of each phase of an attempt.", Buckets: phaseBuckets}, []string{"phase"})
 	m.reg.MustRegister(m.reconciles, m.phases, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.live(live)
+	m.registerFreshness()
 	return m
 }
 

@@ -34,6 +34,7 @@ func (m *Metrics) Reconciled(rep reconciler.Report, st reconciler.State) {
 
 // fromState sets the gauges the state file answers for.
 func (m *Metrics) fromState(st reconciler.State) {
+	m.fresh.set(st)
 	m.lastPoll.Set(seconds(st.LastPoll))
 	m.failures.Set(float64(st.FetchFailures))
 	m.applied.Reset()
