@@ -31,12 +31,16 @@ type Agent struct {
 	Pauses PauseStore
 	// Observer, if set, is told about every reconcile (metrics).
 	Observer Observer
+	// Defer, if set, is asked before each scheduled or triggered reconcile;
+	// true holds it for the reason given (deferral.go).
+	Defer func() (bool, string)
 
-	triggers chan string
-	once     sync.Once  // makes triggers
-	mu       sync.Mutex // guards next and missed
-	next     time.Time
-	missed   bool
+	triggers  chan string
+	once      sync.Once  // makes triggers
+	mu        sync.Mutex // guards next, missed and deferring
+	next      time.Time
+	missed    bool
+	deferring bool
 }
 
 // Trigger asks for a reconcile now. Triggers that arrive while one is
@@ -68,7 +72,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	bo.Reset()
 	trigger := "start"
 	for {
-		if a.holds(trigger) {
+		if a.holds(trigger) || a.deferred(ctx, trigger) {
 			a.Rec.Run(ctx, Options{Trigger: trigger, ResumeOnly: true})
 			a.setNext(a.Schedule.Next(a.Rec.now()))
 		} else {
@@ -111,6 +115,9 @@ func (a *Agent) wait(ctx context.Context) (string, error) {
 		}
 		if a.pauseEnded() {
 			return "pause ended", nil
+		}
+		if a.deferralEnded() {
+			return "deferral ended", nil
 		}
 		select {
 		case <-ctx.Done():

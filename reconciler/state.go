@@ -43,6 +43,9 @@ type State struct {
 	// Interruptions counts attempts of one digest that ended with the
 	// agent gone and the outcome unknown.
 	Interruptions map[string]int `json:"interruptions,omitempty"`
+	// Deferred is set while the agent holds reconciles because of the
+	// machine's condition, such as running on battery (deferral.go).
+	Deferred *Deferral `json:"deferred,omitempty"`
 }
 
 // Revision identifies one configuration of this host.
