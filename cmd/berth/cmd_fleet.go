@@ -57,6 +57,7 @@ type fleetRow struct {
 	Wanted          string    `json:"wanted,omitempty"`
 	AppliedRevision string    `json:"applied_revision,omitempty"`
 	AppliedDigest   string    `json:"applied_digest,omitempty"`
+	AppliedSigner   string    `json:"applied_signer,omitempty"`
 	ReportAt        time.Time `json:"report_at,omitzero"`
 	AgeSeconds      int64     `json:"age_seconds,omitempty"`
 	Error           string    `json:"error,omitempty"`
@@ -109,7 +110,7 @@ func fleetRowOf(host string, rep *reconciler.HostReport, wanted, file string, no
 	}
 	row.ReportAt, row.AgeSeconds = rep.At, int64(now.Sub(rep.At).Seconds())
 	if a := rep.Applied; a != nil {
-		row.AppliedRevision, row.AppliedDigest = a.Revision, a.Digest
+		row.AppliedRevision, row.AppliedDigest, row.AppliedSigner = a.Revision, a.Digest, a.Signer
 	}
 	return row
 }
