@@ -27,7 +27,7 @@ type Scheduler struct {
 	Reboot func(ctx context.Context) error
 	// Warn tells the users the machine reboots at the given time; best
 	// effort, nil does nothing.
-	Warn func(at time.Time, why []string)
+	Warn  func(at time.Time, why []string)
 	Plans PlanStore
 	Log   *slog.Logger
 	// Now is time.Now unless a test replaces it.
