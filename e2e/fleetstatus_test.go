@@ -165,6 +165,7 @@ func TestFleetStatusOverSFTP(t *testing.T) {
 	t.Run("text", func(t *testing.T) {
 		r.t = t
 		out := r.fleetStatus()
+		t.Logf("berth fleet status:\n%s", out)
 		for host, state := range map[string]string{"alpha": "reverted", "beta": "pending", "gamma": "up-to-date"} {
 			if !strings.Contains(out, "\n"+host+" ") || !lineHas(out, host, state) {
 				t.Errorf("%s: want state %s in\n%s", host, state, out)
