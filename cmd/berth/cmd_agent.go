@@ -40,6 +40,7 @@ func runAgent(ctx context.Context, g *globals) error {
 	if err := startServers(ctx, c, a, log); err != nil {
 		return err
 	}
+	startLaptop(ctx, c, a, log)
 	go watchdog(ctx)
 	daemon.SdNotify(false, daemon.SdNotifyReady)
 	log.Info("agent started", "host", c.Hostname, "schedule", c.Schedule.Cron, "source", d.describe)

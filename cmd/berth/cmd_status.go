@@ -41,12 +41,15 @@ func runStatus(ctx context.Context, g *globals, asJSON bool) error {
 	}
 	fresh := s.State.Freshness(time.Now(), c.Trust.MaxAge)
 	reboot := rebootStatus("/")
+	addRebootPlan(reboot, c, s)
 	if asJSON {
 		return writeJSON(g.stdout, statusJSON{Status: s, Freshness: fresh, Reboot: reboot, Report: lastReport(c.StateDir)})
 	}
 	printStatus(g.stdout, s)
 	printFreshness(g.stdout, fresh)
 	printReboot(g.stdout, reboot)
+	printRebootPlan(g.stdout, reboot)
+	printDeferral(g.stdout, s.State.Deferred)
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/berth-nix/berth/internal/reboot"
 	"github.com/berth-nix/berth/nixos"
 )
 
@@ -13,6 +14,8 @@ import (
 type rebootInfo struct {
 	Needed bool     `json:"needed"`
 	Why    []string `json:"why,omitempty"`
+	// Plan is the running agent's automatic reboot (status_laptop.go).
+	Plan *reboot.Plan `json:"plan,omitempty"`
 }
 
 // rebootStatus compares the system under root that runs with the one that
