@@ -112,3 +112,17 @@ func TestHostReportFreshness(t *testing.T) {
 		}
 	}
 }
+
+// TestUploadFailureDoesNotFailTheReconcile: a refused upload is logged;
+// the reconcile's result and the local report stand.
+func TestUploadFailureDoesNotFailTheReconcile(t *testing.T) {
+	r := newRec(t, &fakeSource{art: art("c1", "sha256:good")}, &fakeApplier{res: applied})
+	up := &uploads{err: fault.Transientf("upload reports/report.json: permission denied")}
+	r.Reporter = UploadReporter{Uploader: up}
+	if rep := r.Run(context.Background(), Options{}); rep.Result != ResultApplied || rep.Err != nil {
+		t.Errorf("got %s %v, want applied with no error", rep.Result, rep.Err)
+	}
+	if len(up.reports) != 1 || readReport(t, r).Result != ResultApplied {
+		t.Errorf("got %d uploads and local report %+v, want one upload tried and the local report written", len(up.reports), readReport(t, r))
+	}
+}
