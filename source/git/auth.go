@@ -2,8 +2,6 @@ package gitsource
 
 import (
 	"cmp"
-	"errors"
-	"fmt"
 	"net"
 	"os"
 	"strconv"
@@ -13,11 +11,10 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
-	skeema "github.com/skeema/knownhosts"
 	"golang.org/x/crypto/ssh"
-	"golang.org/x/crypto/ssh/knownhosts"
 
 	"github.com/berth-nix/berth/internal/fault"
+	"github.com/berth-nix/berth/internal/sshpin"
 )
 
 // auth builds the credentials for one network operation, reading the
@@ -48,24 +45,11 @@ func (s *Source) tokenAuth() (transport.AuthMethod, error) {
 }
 
 func (s *Source) sshAuth() (transport.AuthMethod, error) {
-	key, err := os.ReadFile(s.cfg.SSHKeyFile)
+	pin, err := sshpin.Load(s.cfg.SSHKeyFile, s.cfg.KnownHostsFile)
 	if err != nil {
-		return nil, fault.Transientf("git source: ssh key file: %w", err)
+		return nil, fault.Transientf("git source: %w", err)
 	}
-	signer, err := ssh.ParsePrivateKey(key)
-	if err != nil {
-		// The error names the key type at most, never its content.
-		return nil, fault.Transientf("git source: ssh key file %s: %v", s.cfg.SSHKeyFile, err)
-	}
-	check, err := knownhosts.New(s.cfg.KnownHostsFile)
-	if err != nil {
-		return nil, fault.Transientf("git source: known_hosts file: %w", err)
-	}
-	db, err := skeema.NewDB(s.cfg.KnownHostsFile)
-	if err != nil {
-		return nil, fault.Transientf("git source: known_hosts file: %w", err)
-	}
-	a := &sshKeyAuth{user: gitssh.DefaultUsername, signer: signer, check: check, db: db, timeout: s.cfg.Timeout}
+	a := &sshKeyAuth{user: gitssh.DefaultUsername, pin: pin, timeout: s.cfg.Timeout}
 	if ep, err := transport.NewEndpoint(s.cfg.URL); err == nil {
 		a.addr = net.JoinHostPort(ep.Host, strconv.Itoa(cmp.Or(ep.Port, 22)))
 		a.user = cmp.Or(ep.User, a.user)
@@ -78,9 +62,7 @@ func (s *Source) sshAuth() (transport.AuthMethod, error) {
 // refused, never trusted on first use.
 type sshKeyAuth struct {
 	user    string
-	signer  ssh.Signer
-	check   ssh.HostKeyCallback
-	db      *skeema.HostKeyDB
+	pin     *sshpin.Pin
 	timeout time.Duration
 	// addr is the server's host:port as known_hosts names it.
 	addr string
@@ -89,42 +71,7 @@ type sshKeyAuth struct {
 func (a *sshKeyAuth) Name() string   { return "ssh-deploy-key" }
 func (a *sshKeyAuth) String() string { return "ssh deploy key for user " + a.user }
 
-// ClientConfig offers only the host key algorithms pinned for the server,
-// so that it presents the key known_hosts holds rather than another type.
+// ClientConfig is go-git's hook for the SSH client configuration.
 func (a *sshKeyAuth) ClientConfig() (*ssh.ClientConfig, error) {
-	return &ssh.ClientConfig{
-		User:              a.user,
-		Auth:              []ssh.AuthMethod{ssh.PublicKeys(a.signer)},
-		HostKeyCallback:   a.verify,
-		HostKeyAlgorithms: a.db.HostKeyAlgorithms(a.addr),
-		Timeout:           a.timeout,
-	}, nil
-}
-
-// verify checks the server's key against known_hosts with a clear error.
-func (a *sshKeyAuth) verify(host string, remote net.Addr, key ssh.PublicKey) error {
-	err := a.check(host, remote, key)
-	var ke *knownhosts.KeyError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &ke) && len(ke.Want) == 0:
-		return fmt.Errorf("%w: host %s is not in the known_hosts file (%s key %s); refusing to trust it on first use",
-			errHostKey, host, key.Type(), ssh.FingerprintSHA256(key))
-	case errors.As(err, &ke):
-		return fmt.Errorf("%w: host key for %s CHANGED: server offered %s key %s, known_hosts pins %s; refusing to connect",
-			errHostKey, host, key.Type(), ssh.FingerprintSHA256(key), pinned(ke.Want))
-	}
-	return fmt.Errorf("%w: %s: %v", errHostKey, host, err)
-}
-
-// errHostKey marks host key verification failures.
-var errHostKey = errors.New("ssh host key verification failed")
-
-func pinned(keys []knownhosts.KnownKey) string {
-	var out []string
-	for _, k := range keys {
-		out = append(out, fmt.Sprintf("%s %s (%s:%d)", k.Key.Type(), ssh.FingerprintSHA256(k.Key), k.Filename, k.Line))
-	}
-	return strings.Join(out, ", ")
+	return a.pin.ClientConfig(a.user, a.addr, a.timeout), nil
 }

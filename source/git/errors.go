@@ -9,6 +9,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/transport"
 
 	"github.com/berth-nix/berth/internal/fault"
+	"github.com/berth-nix/berth/internal/sshpin"
 )
 
 // netErr classifies a failed network operation. Every such failure is
@@ -18,7 +19,7 @@ import (
 func (s *Source) netErr(ctx context.Context, op string, err error) error {
 	remote := redactURL(s.cfg.URL)
 	switch {
-	case errors.Is(err, errHostKey):
+	case errors.Is(err, sshpin.ErrHostKey):
 		return fault.Transientf("git source: %s %s: %w", op, remote, err)
 	case errors.Is(err, transport.ErrAuthenticationRequired),
 		errors.Is(err, transport.ErrAuthorizationFailed),

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/berth-nix/berth/internal/fault"
+	"github.com/berth-nix/berth/internal/sshpin"
 )
 
 // netErr classifies a failed connection or request. Every such failure is
@@ -16,7 +17,7 @@ import (
 func (s *Source) netErr(ctx context.Context, op string, err error, conn *watchedConn) error {
 	where := s.cfg.User + "@" + s.cfg.Address
 	switch {
-	case errors.Is(err, errHostKey):
+	case errors.Is(err, sshpin.ErrHostKey):
 		return fault.Transientf("sftp source: %s %s: %w", op, where, err)
 	case strings.Contains(err.Error(), "ssh: unable to authenticate"):
 		// x/crypto/ssh reports a refused key only in its message.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/berth-nix/berth/internal/fault"
+	"github.com/berth-nix/berth/internal/sshpin"
 	"github.com/berth-nix/berth/source"
 	"github.com/berth-nix/berth/source/conformance"
 	"github.com/berth-nix/berth/source/manifest"
@@ -186,7 +187,7 @@ func TestHostKeys(t *testing.T) {
 			_, perr := src.Poll(ctx(t))
 			_, ferr := src.Fetch(ctx(t))
 			for _, err := range []error{perr, ferr} {
-				if !errors.Is(err, errHostKey) || !strings.Contains(err.Error(), tc.want) || fault.ClassOf(err) != fault.Transient {
+				if !errors.Is(err, sshpin.ErrHostKey) || !strings.Contains(err.Error(), tc.want) || fault.ClassOf(err) != fault.Transient {
 					t.Errorf("got %v, want a transient host key error saying %q", err, tc.want)
 				}
 			}

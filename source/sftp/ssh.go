@@ -2,22 +2,14 @@ package sftpsource
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
-	"os"
-	"strings"
 
 	"github.com/pkg/sftp"
-	skeema "github.com/skeema/knownhosts"
 	"golang.org/x/crypto/ssh"
-	"golang.org/x/crypto/ssh/knownhosts"
 
 	"github.com/berth-nix/berth/internal/fault"
+	"github.com/berth-nix/berth/internal/sshpin"
 )
-
-// errHostKey marks host key verification failures.
-var errHostKey = errors.New("ssh host key verification failed")
 
 // session is one SSH connection with its SFTP client. Every request runs
 // under the watchdog, which drops the connection when the server goes
@@ -85,56 +77,9 @@ func (ss *session) do(f func() error) error {
 // clientConfig reads the key and known_hosts files afresh, so that a
 // rotated key or a re-pinned server is picked up without a restart.
 func (s *Source) clientConfig() (*ssh.ClientConfig, error) {
-	key, err := os.ReadFile(s.cfg.SSHKeyFile)
+	pin, err := sshpin.Load(s.cfg.SSHKeyFile, s.cfg.KnownHostsFile)
 	if err != nil {
-		return nil, fault.Transientf("sftp source: ssh key file: %w", err)
+		return nil, fault.Transientf("sftp source: %w", err)
 	}
-	signer, err := ssh.ParsePrivateKey(key)
-	if err != nil {
-		// The error names the key type at most, never its content.
-		return nil, fault.Transientf("sftp source: ssh key file %s: %v", s.cfg.SSHKeyFile, err)
-	}
-	check, err := knownhosts.New(s.cfg.KnownHostsFile)
-	if err != nil {
-		return nil, fault.Transientf("sftp source: known_hosts file: %w", err)
-	}
-	db, err := skeema.NewDB(s.cfg.KnownHostsFile)
-	if err != nil {
-		return nil, fault.Transientf("sftp source: known_hosts file: %w", err)
-	}
-	return &ssh.ClientConfig{
-		User:              s.cfg.User,
-		Auth:              []ssh.AuthMethod{ssh.PublicKeys(signer)},
-		HostKeyCallback:   verifier(check),
-		HostKeyAlgorithms: db.HostKeyAlgorithms(s.cfg.Address),
-		Timeout:           s.cfg.IOTimeout,
-	}, nil
-}
-
-// verifier accepts only keys pinned in known_hosts, with an error that
-// tells an unknown server from a changed key.
-func verifier(check ssh.HostKeyCallback) ssh.HostKeyCallback {
-	return func(host string, remote net.Addr, key ssh.PublicKey) error {
-		err := check(host, remote, key)
-		var ke *knownhosts.KeyError
-		switch {
-		case err == nil:
-			return nil
-		case errors.As(err, &ke) && len(ke.Want) == 0:
-			return fmt.Errorf("%w: host %s is not in the known_hosts file (%s key %s); refusing to trust it on first use",
-				errHostKey, host, key.Type(), ssh.FingerprintSHA256(key))
-		case errors.As(err, &ke):
-			return fmt.Errorf("%w: host key for %s CHANGED: server offered %s key %s, known_hosts pins %s; refusing to connect",
-				errHostKey, host, key.Type(), ssh.FingerprintSHA256(key), pinned(ke.Want))
-		}
-		return fmt.Errorf("%w: %s: %v", errHostKey, host, err)
-	}
-}
-
-func pinned(keys []knownhosts.KnownKey) string {
-	var out []string
-	for _, k := range keys {
-		out = append(out, fmt.Sprintf("%s %s (%s:%d)", k.Key.Type(), ssh.FingerprintSHA256(k.Key), k.Filename, k.Line))
-	}
-	return strings.Join(out, ", ")
+	return pin.ClientConfig(s.cfg.User, s.cfg.Address, s.cfg.IOTimeout), nil
 }
