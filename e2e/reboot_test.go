@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -94,6 +95,14 @@ func TestRebootInsideTheWindow(t *testing.T) {
 	}
 	if got := f.h.ExitStatus(); got != testhost.RebootExitStatus {
 		t.Errorf("systemd-nspawn exit status: got %d, want %d (the container rebooted)", got, testhost.RebootExitStatus)
+	}
+	// The host's journal outlives it in its root file system.
+	out, err := exec.Command("journalctl", "-D", f.h.Path("/var/log/journal"), "-u", "berth.service", "--no-pager").CombinedOutput()
+	if err != nil {
+		t.Skipf("cannot read the host's journal: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "rebooting") || strings.Contains(string(out), "trying systemctl") {
+		t.Errorf("want the reboot asked of logind, got the agent's journal:\n%s", out)
 	}
 }
 

@@ -76,15 +76,20 @@ func userSessions(ctx context.Context) (int, error) {
 }
 
 // rebootMachine asks logind, and falls back to systemctl when logind
-// cannot be reached.
+// cannot be reached. Going down stops the agent, which cancels ctx, often
+// before logind's answer arrives: the request is made on a context of its
+// own, and an error after the agent was told to stop means the machine is
+// going down already.
 func rebootMachine(log *slog.Logger) func(context.Context) error {
 	return func(ctx context.Context) error {
-		err := logind.Reboot(ctx)
-		if err == nil {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		err := logind.Reboot(rctx)
+		if err == nil || ctx.Err() != nil {
 			return nil
 		}
 		log.Warn("logind did not take the reboot; trying systemctl", "err", err)
-		if out, serr := exec.CommandContext(ctx, "systemctl", "reboot").CombinedOutput(); serr != nil {
+		if out, serr := exec.CommandContext(rctx, "systemctl", "reboot").CombinedOutput(); serr != nil {
 			log.Error("systemctl reboot failed", "err", serr, "output", string(out))
 			return err
 		}
