@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/berth-nix/berth/activate/files"
+	"github.com/berth-nix/berth/internal/testenv"
 	"github.com/berth-nix/berth/nixos"
 )
 
@@ -39,7 +40,7 @@ func (nopJournal) Record(Progress) error { return nil }
 // leaves it.
 func filesHost(t *testing.T) (*Activator, *okSwitcher, string) {
 	if os.Geteuid() != 0 {
-		t.Skip("needs root to chown")
+		testenv.Missing(t, "needs root to chown")
 	}
 	dir := t.TempDir()
 	root := filepath.Join(dir, "root")

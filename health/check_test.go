@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/berth-nix/berth/internal/testenv"
 )
 
 // passAfter is a check that fails its first n attempts.
@@ -120,7 +122,7 @@ func TestTCP(t *testing.T) {
 
 func TestCommandAsUser(t *testing.T) {
 	if os.Geteuid() != 0 {
-		t.Skip("needs root to change user")
+		testenv.Missing(t, "needs root to change user")
 	}
 	script := `test "$(id -un)" = nobody && test "$USER" = nobody || { id; exit 1; }`
 	c := Command{CheckName: "as-nobody", Argv: []string{"/bin/sh", "-c", script}, User: "nobody", Timeout: 5 * time.Second}

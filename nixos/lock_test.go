@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+
+	"github.com/berth-nix/berth/internal/testenv"
 )
 
 func TestSwitchLockHeld(t *testing.T) {
@@ -42,7 +44,7 @@ func TestSwitchLockHeld(t *testing.T) {
 // with util-linux flock(1), as switch-to-configuration would.
 func TestSwitchLockHeldByOtherProcess(t *testing.T) {
 	if _, err := exec.LookPath("flock"); err != nil {
-		t.Skip("flock(1) not installed")
+		testenv.Missing(t, "flock(1) not installed")
 	}
 	path := filepath.Join(t.TempDir(), "switch-to-configuration.lock")
 	cmd := exec.Command("flock", path, "sh", "-c", "echo locked; read x")

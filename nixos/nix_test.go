@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/berth-nix/berth/internal/fault"
+	"github.com/berth-nix/berth/internal/testenv"
 )
 
 // testFlake is a flake with no inputs whose outputs build with /bin/sh
@@ -39,7 +40,7 @@ const testFlake = `{
 func requireNix(t *testing.T) *Nix {
 	t.Helper()
 	if _, err := exec.LookPath("nix"); err != nil {
-		t.Skip("nix not installed")
+		testenv.Missing(t, "nix not installed")
 	}
 	return &Nix{ExtraArgs: []string{"--option", "substituters", ""}}
 }

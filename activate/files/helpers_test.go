@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/berth-nix/berth/internal/testenv"
 )
 
 // node is one path of a test tree: a file (content), a link (link) or a
@@ -32,7 +34,7 @@ type fx struct {
 
 func newFx(t *testing.T) *fx {
 	if os.Geteuid() != 0 {
-		t.Skip("needs root to chown")
+		testenv.Missing(t, "needs root to chown")
 	}
 	d := t.TempDir()
 	f := &fx{t: t, root: filepath.Join(d, "root"), stage: filepath.Join(d, "stage")}

@@ -15,13 +15,14 @@ import (
 
 	"github.com/berth-nix/berth/activate"
 	"github.com/berth-nix/berth/e2e/fixture"
+	"github.com/berth-nix/berth/internal/testenv"
 )
 
 // TestBuildFleet builds a two-host fleet with real nix, signs and pushes
 // it to a file cache, and checks every host got its prebuilt.json.
 func TestBuildFleet(t *testing.T) {
 	if _, err := exec.LookPath("nix"); err != nil {
-		t.Skip("nix not installed")
+		testenv.Missing(t, "nix not installed")
 	}
 	unique := fmt.Sprintf("24.05.bf%d", time.Now().UnixNano())
 	fleet := fixture.Fleet(t, fixture.Host{Name: "alpha", Version: unique}, fixture.Host{Name: "beta", Version: unique})

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/berth-nix/berth/internal/testenv"
 )
 
 // repoRoot is the checkout, seen from this package's directory.
@@ -163,7 +165,7 @@ func nixEval(t *testing.T, file string, args ...string) []byte {
 		if os.Getenv("BERTH_E2E") == "1" {
 			t.Fatalf("nix-instantiate not found (install nix-bin)")
 		}
-		t.Skip("nix-instantiate not found")
+		testenv.Missing(t, "nix-instantiate not found")
 	}
 	cmd := exec.Command("nix-instantiate", append([]string{"--eval", "--strict", "--json", file}, args...)...)
 	var stderr strings.Builder

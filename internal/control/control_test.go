@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/berth-nix/berth/internal/testenv"
 	"github.com/berth-nix/berth/reconciler"
 )
 
@@ -150,6 +151,6 @@ func TestListenRefusesALiveAgentAndRemovesAStaleSocket(t *testing.T) {
 
 func requireRoot(t *testing.T) {
 	if os.Geteuid() != 0 {
-		t.Skip("needs root: peer credentials of uid 0")
+		testenv.Missing(t, "needs root: peer credentials of uid 0")
 	}
 }

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/berth-nix/berth/internal/testenv"
 )
 
 // TestPostReceiveHookIsAccepted runs contrib/hooks/post-receive the way
@@ -16,7 +19,7 @@ import (
 func TestPostReceiveHookIsAccepted(t *testing.T) {
 	for _, tool := range []string{"git", "curl", "openssl"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("needs %s", tool)
+			testenv.Missing(t, fmt.Sprintf("needs %s", tool))
 		}
 	}
 	h, c := newHandler(0)

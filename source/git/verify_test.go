@@ -2,6 +2,7 @@ package gitsource
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/berth-nix/berth/internal/fault"
+	"github.com/berth-nix/berth/internal/testenv"
 	"github.com/berth-nix/berth/internal/testserver"
 	"github.com/berth-nix/berth/source/conformance"
 	"github.com/berth-nix/berth/source/verify"
@@ -40,7 +42,7 @@ func signedRemote(t *testing.T, pol Signing) (*testserver.Repo, *verify.Source) 
 func TestVerifySignedCommits(t *testing.T) {
 	for _, tool := range []string{"ssh-keygen", "gpg"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed", tool)
+			testenv.Missing(t, fmt.Sprintf("%s not installed", tool))
 		}
 	}
 	alice := sshSigner(t, "alice@example.com", `namespaces="git"`)

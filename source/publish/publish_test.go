@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/berth-nix/berth/internal/testenv"
 	"github.com/berth-nix/berth/source/manifest"
 	"github.com/berth-nix/berth/source/tree"
 )
@@ -117,7 +118,7 @@ func TestPublishLifecycle(t *testing.T) {
 
 func TestPublishedLayoutAndAccess(t *testing.T) {
 	if os.Geteuid() != 0 {
-		t.Skip("needs root to give published files the chroot's group")
+		testenv.Missing(t, "needs root to give published files the chroot's group")
 	}
 	for _, c := range []struct {
 		name             string

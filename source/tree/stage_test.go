@@ -1,6 +1,7 @@
 package tree
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/berth-nix/berth/internal/fault"
+	"github.com/berth-nix/berth/internal/testenv"
 )
 
 func resolve(t *testing.T, repo string) *Tree {
@@ -97,7 +99,7 @@ func TestStageSourceChanged(t *testing.T) {
 func TestStageDiskFull(t *testing.T) {
 	root := t.TempDir()
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", root).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a tmpfs: %v %s", err, out)
+		testenv.Missing(t, fmt.Sprintf("cannot mount a tmpfs: %v %s", err, out))
 	}
 	t.Cleanup(func() { exec.Command("umount", root).Run() })
 	repo := write(t, layout{"h/big": strings.Repeat("x", 512<<10)})
