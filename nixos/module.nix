@@ -59,6 +59,7 @@ let
       max_files = key types.ints.positive "Most files the host tree may hold (berth: 100000).";
       max_bytes = key types.ints.positive "Most bytes the host tree may hold (berth: 1 GiB).";
       max_depth = key types.ints.positive "Deepest directory nesting in the host tree (berth: 64).";
+      max_fetch_bytes = key types.ints.positive "Most bytes one git fetch may add to the local repository (berth: 4294967296).";
       git = {
         url = key types.str "Repository URL: https://, http://, ssh://, user@host:path or file://. Never with credentials.";
         branch = key types.str "Branch to follow (berth: main).";

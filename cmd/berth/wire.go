@@ -87,8 +87,8 @@ func newGitSource(c *config.Config) (*gitsource.Source, error) {
 		URL: g.URL, Branch: g.Branch, Host: c.Hostname, HostDir: c.Expand(c.Source.HostDir),
 		StateDir: filepath.Join(c.StateDir, "git"), StageDir: filepath.Join(c.StateDir, "stage"),
 		TokenFile: g.TokenFile, HTTPUser: g.Username, SSHKeyFile: g.SSHKeyFile, KnownHostsFile: g.KnownHostsFile,
-		Timeout: c.Source.Timeout,
-		Limits:  tree.Limits{MaxFiles: c.Source.MaxFiles, MaxBytes: c.Source.MaxBytes, MaxDepth: c.Source.MaxDepth},
+		Timeout: c.Source.Timeout, MaxFetchBytes: c.Source.MaxFetchBytes,
+		Limits: tree.Limits{MaxFiles: c.Source.MaxFiles, MaxBytes: c.Source.MaxBytes, MaxDepth: c.Source.MaxDepth},
 	})
 }
 

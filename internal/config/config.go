@@ -59,7 +59,11 @@ type Source struct {
 	MaxFiles int   `yaml:"max_files"`
 	MaxBytes int64 `yaml:"max_bytes"`
 	MaxDepth int   `yaml:"max_depth"`
-	Git      *Git  `yaml:"git"`
+	// MaxFetchBytes bounds what one git fetch may add to the local
+	// repository, so a remote cannot fill the disk before the host tree's
+	// limits apply.
+	MaxFetchBytes int64 `yaml:"max_fetch_bytes"`
+	Git           *Git  `yaml:"git"`
 	// SFTP is the other source; exactly one of Git and SFTP is set.
 	SFTP *SFTP `yaml:"sftp"`
 }
@@ -132,11 +136,12 @@ func Defaults() Config {
 	return Config{
 		StateDir: "/var/lib/berth",
 		Source: Source{
-			HostDir:  "hosts/{hostname}",
-			Timeout:  2 * time.Minute,
-			MaxFiles: 100_000,
-			MaxBytes: 1 << 30,
-			MaxDepth: 64,
+			HostDir:       "hosts/{hostname}",
+			Timeout:       2 * time.Minute,
+			MaxFiles:      100_000,
+			MaxBytes:      1 << 30,
+			MaxDepth:      64,
+			MaxFetchBytes: 4 << 30,
 		},
 		Nix: Nix{
 			Attribute:    "nixosConfigurations.{hostname}.config.system.build.toplevel",

@@ -71,6 +71,9 @@ func (c *Config) validateSource() error {
 	if s.MaxFiles < 1 || s.MaxBytes < 1 || s.MaxDepth < 1 {
 		return bad("source.max_files", "max_files, max_bytes and max_depth must be positive")
 	}
+	if s.MaxFetchBytes < 1 {
+		return bad("source.max_fetch_bytes", "must be positive")
+	}
 	return c.validateSourceKind()
 }
 

@@ -54,6 +54,9 @@ type Config struct {
 	Timeout time.Duration
 	// Limits bound the resolved host directory.
 	Limits tree.Limits
+	// MaxFetchBytes bounds how much one fetch may add to the local
+	// repository; DefaultMaxFetchBytes when zero.
+	MaxFetchBytes int64
 }
 
 // transport kinds a URL can name.

@@ -1,6 +1,7 @@
 package gitsource
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -102,7 +103,8 @@ func (s *Source) fetch(ctx context.Context, r *git.Repository, depth int) error 
 	}
 	spec := config.RefSpec(fmt.Sprintf("+%s:%s", s.branchRef(), s.trackingRef()))
 	rem := git.NewRemote(r.Storer, s.remoteConfig())
-	err = rem.FetchContext(ctx, &git.FetchOptions{
+	watch := watchGrowth(ctx, s.cfg.StateDir, cmp.Or(s.cfg.MaxFetchBytes, DefaultMaxFetchBytes))
+	err = rem.FetchContext(watch.ctx, &git.FetchOptions{
 		RefSpecs:     []config.RefSpec{spec},
 		Depth:        depth,
 		Auth:         auth,
@@ -110,6 +112,9 @@ func (s *Source) fetch(ctx context.Context, r *git.Repository, depth int) error 
 		Force:        true,
 		ProxyOptions: s.proxy(),
 	})
+	if werr := watch.stop(); werr != nil {
+		return werr
+	}
 	var noRef git.NoMatchingRefSpecError
 	switch {
 	case err == nil, errors.Is(err, git.NoErrAlreadyUpToDate):
