@@ -1,0 +1,50 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// takeoverUnit stands in for the NixOS module's berth-takeover.service: a
+// oneshot that the switch (re)starts when its text changes, and that
+// restarts the agent without waiting, as happens when a new berth version
+// or configuration is part of the switch.
+func takeoverUnit(version string) string {
+	return "[Unit]\nDescription=hand berth over to version " + version + "\n" +
+		"[Service]\nType=oneshot\nRemainAfterExit=yes\n" +
+		"ExecStart=/bin/systemctl restart --no-block berth.service\n"
+}
+
+// TestAgentTakeover: the agent is stopped (SIGTERM) by the very switch it
+// started, as when it upgrades itself; the new agent finishes the attempt
+// and promotes it.
+func TestAgentTakeover(t *testing.T) {
+	f := newFleetHost(t, alphaV1(), "")
+	f.h.InstallBerth(t, berthBinary(t), []byte(f.config()))
+	f.waitFor("the first deploy", 2*time.Minute, func() bool {
+		st := f.status().State
+		return st.Applied != nil && st.InProgress == nil
+	})
+	for _, version := range []string{"1", "2"} {
+		h := alphaV1()
+		h.Units["berth-takeover.service"] = takeoverUnit(version)
+		commit := f.push(h, "alpha: berth takeover "+version)
+		f.h.Run(t, "systemctl", "restart", "berth.service") // poll now
+		f.waitFor("takeover "+version+" to be promoted", 2*time.Minute, func() bool {
+			st := f.status().State
+			return st.InProgress == nil && st.Applied != nil && st.Applied.Commit == commit
+		})
+		s := f.system()
+		if s.current != s.profile || s.boot != s.current {
+			t.Fatalf("takeover %s: got %+v, want the new system running and booted", version, s)
+		}
+	}
+	hist, _ := f.berth("history")
+	if strings.Count(hist, "resume") < 2 {
+		t.Errorf("history does not show both attempts finished by the restarted agent:\n%s", hist)
+	}
+	if j := f.h.Journal(t, "berth.service"); !strings.Contains(j, "resuming attempt") && !strings.Contains(hist, "applied") {
+		t.Errorf("journal does not show the new agent resuming:\n%s", j)
+	}
+}
