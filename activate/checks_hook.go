@@ -47,6 +47,10 @@ type checkPlan struct {
 	// Baseline names checks that already failed in preflight; under the
 	// baseline policy they do not count against the new system.
 	Baseline []string `json:"baseline,omitempty"`
+	// Resolver fingerprints the resolver files before the switch; a
+	// reachability check waits for the resolver's cache only if they
+	// changed.
+	Resolver string `json:"resolver,omitempty"`
 }
 
 // preflightChecks reads the attempt's checks, runs its preflight checks
@@ -65,7 +69,7 @@ func (a *Activator) preflightChecks(ctx context.Context, req Request, r *Result)
 	if err != nil {
 		return err
 	}
-	plan := checkPlan{Verify: inPhase(specs, health.PhaseVerify)}
+	plan := checkPlan{Verify: inPhase(specs, health.PhaseVerify), Resolver: health.ResolverFingerprint()}
 	failed, err := h.run(ctx, inPhase(specs, health.PhasePreflight), "preflight", req.Log)
 	if err != nil {
 		return err
@@ -175,7 +179,11 @@ func (a *Activator) verifyChecks(ctx context.Context, p Progress, log io.Writer,
 		logf(log, "warning: %v; running the agent's own verify checks only", err)
 		plan = checkPlan{Verify: inPhase(h.Checks, health.PhaseVerify)}
 	}
-	failed, err := h.run(ctx, plan.Verify, "verify", log)
+	hv := *h
+	if plan.Resolver != "" {
+		hv.Env.ResolverChanged = func() bool { return health.ResolverFingerprint() != plan.Resolver }
+	}
+	failed, err := hv.run(ctx, plan.Verify, "verify", log)
 	if err != nil || ctx.Err() != nil {
 		return errors.Join(err, ctx.Err())
 	}

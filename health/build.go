@@ -15,6 +15,10 @@ type Env struct {
 	// Reachability polls the agent's source with its own credentials and
 	// returns nil when it answered.
 	Reachability func(ctx context.Context) error
+	// ResolverChanged, when set, tells whether name resolution may have
+	// changed since before the switch; a reachability check waits out the
+	// resolver's cache only when it may have. Unset means it may have.
+	ResolverChanged func() bool
 }
 
 // Build makes the probe a normalized Spec describes.
@@ -40,7 +44,11 @@ func (s Spec) check(env Env) (Check, error) {
 		if env.Reachability == nil {
 			return nil, fmt.Errorf("no source to reach")
 		}
-		return Reachability{CheckName: s.Name, Poll: env.Reachability, Timeout: s.Timeout, NotBefore: time.Now().Add(ResolverCacheAge)}, nil
+		c := Reachability{CheckName: s.Name, Poll: env.Reachability, Timeout: s.Timeout, NotBefore: time.Now()}
+		if env.ResolverChanged == nil || env.ResolverChanged() {
+			c.NotBefore = c.NotBefore.Add(ResolverCacheAge)
+		}
+		return c, nil
 	}
 	return nil, fmt.Errorf("unknown kind %q", s.Kind)
 }
@@ -52,8 +60,9 @@ func (s Spec) check(env Env) (Check, error) {
 // boot default and cut the host off from every later fix.
 //
 // Its first poll waits until NotBefore: Go's resolver rereads /etc/hosts
-// and /etc/resolv.conf at most every 5 s, so a poll right after the switch
-// could still use names the new configuration removed.
+// and /etc/resolv.conf at most every 5 s, so a poll right after a switch
+// that changed them could still use names the new configuration removed.
+// Build sets no wait when the resolver files are unchanged.
 type Reachability struct {
 	CheckName string
 	Poll      func(ctx context.Context) error

@@ -94,7 +94,11 @@ func firstField(line string) (string, string, error) {
 		if end < 0 {
 			return "", "", fmt.Errorf("unterminated quote in principals")
 		}
-		return line[1 : end+1], strings.TrimSpace(line[end+2:]), nil
+		principals := line[1 : end+1]
+		if strings.TrimSpace(principals) == "" {
+			return "", "", fmt.Errorf("empty principals: name who may sign with the key")
+		}
+		return principals, strings.TrimSpace(line[end+2:]), nil
 	}
 	i := strings.IndexAny(line, " \t")
 	if i <= 0 {
