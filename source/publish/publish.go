@@ -160,7 +160,7 @@ func (o Options) refuse(r Result, dir string, cur, m *manifest.Manifest) Result 
 	r.Reason = m.Refused.Reason
 	if cur != nil && cur.Refused != nil && *cur.Refused == *m.Refused {
 		r.Action, r.Revision = Unchanged, cur.Revision()
-		return o.signed(r, dir, cur, nil)
+		return o.repaired(o.signed(r, dir, cur, nil), dir, cur)
 	}
 	r.Action, r.Revision = Refused, m.Revision()
 	if r = o.signed(r, dir, m, cur); r.Action == Failed {
@@ -180,7 +180,7 @@ func (o Options) publish(r Result, dir string, cur *manifest.Manifest, tr *tree.
 	r.Action, r.Revision = Published, m.Revision()
 	if cur != nil && cur.Digest == m.Digest && intact(dir, cur) == nil {
 		r.Action, r.Revision = Unchanged, cur.Revision()
-		return o.signed(r, dir, cur, nil)
+		return o.repaired(o.signed(r, dir, cur, nil), dir, cur)
 	}
 	if o.DryRun {
 		return r
@@ -198,6 +198,18 @@ func (o Options) publish(r Result, dir string, cur *manifest.Manifest, tr *tree.
 	}
 	if err := prune(dir, m, cur); err != nil {
 		r.Reason = "published; pruning old trees failed: " + err.Error()
+	}
+	return r
+}
+
+// repaired makes the revision file of an unchanged host match its
+// manifest again, unless this is a dry run or the result already failed.
+func (o Options) repaired(r Result, dir string, cur *manifest.Manifest) Result {
+	if o.DryRun || r.Action == Failed {
+		return r
+	}
+	if err := repairRevision(dir, cur); err != nil {
+		r.Action, r.Reason = Failed, err.Error()
 	}
 	return r
 }

@@ -1,6 +1,7 @@
 package publish
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -121,8 +122,10 @@ func writeTree(dir string, tr *tree.Tree, m *manifest.Manifest) error {
 	return syncDir(trees)
 }
 
-// writeManifest replaces dir/manifest.json with m: a temporary file with
-// the final access, synced, renamed over it, the directory synced.
+// writeManifest replaces dir/manifest.json with m, then the revision file
+// agents poll: each a temporary file with the final access, synced,
+// renamed over the old one, the directory synced. The revision file comes
+// last, so an agent that sees a new revision finds its manifest.
 func writeManifest(dir string, m *manifest.Manifest) error {
 	data, err := m.Encode()
 	if err != nil {
@@ -136,7 +139,32 @@ func writeManifest(dir string, m *manifest.Manifest) error {
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", filepath.Join(dir, manifest.Name), err)
 	}
+	if err := syncDir(dir); err != nil {
+		return err
+	}
+	return writeRevision(dir, m, acc)
+}
+
+func writeRevision(dir string, m *manifest.Manifest, acc access) error {
+	p := filepath.Join(dir, manifest.RevisionName)
+	if err := writeFileAs(p, manifest.RevisionFile(m), acc); err != nil {
+		return fmt.Errorf("writing %s: %w", p, err)
+	}
 	return syncDir(dir)
+}
+
+// repairRevision rewrites the revision file when it does not match the
+// published manifest m, as after a publish that stopped between the two.
+func repairRevision(dir string, m *manifest.Manifest) error {
+	got, err := os.ReadFile(filepath.Join(dir, manifest.RevisionName))
+	if err == nil && bytes.Equal(got, manifest.RevisionFile(m)) {
+		return nil
+	}
+	acc, err := accessOf(dir)
+	if err != nil {
+		return err
+	}
+	return writeRevision(dir, m, acc)
 }
 
 // intact checks that the published tree of m is all there, every file

@@ -50,20 +50,49 @@ func New(cfg Config) (*Source, error) {
 // String describes the source without secrets.
 func (s *Source) String() string { return s.cfg.String() }
 
-// Poll reads the manifest, one small file, and returns its revision:
-// "sftp@sha256:<hex>" for a published tree, "sftp@refused:<serial>" when
-// the publisher refused the host's directory. Nothing else is transferred.
-// A missing manifest is a Stalling error wrapping tree.ErrNoHostDir; a
-// malformed one, or one for another host, is Stalling; network failures
-// are Transient.
+// Poll returns the published revision: "sftp@sha256:<hex>" for a
+// published tree, "sftp@refused:<serial>" when the publisher refused the
+// host's directory. It reads the revision file publish writes beside the
+// manifest (a few bytes, whatever the tree's size), or the manifest when
+// there is no usable revision file. With no manifest it is a Stalling
+// error wrapping tree.ErrNoHostDir; a malformed manifest is Stalling;
+// network failures are Transient. Fetch checks the manifest itself, its
+// host and signature included.
 func (s *Source) Poll(ctx context.Context) (string, error) {
-	m, err := s.withSession(ctx, func(ss *session) (*manifest.Manifest, error) {
-		return s.readManifest(ctx, ss)
+	var rev string
+	_, err := s.withSession(ctx, func(ss *session) (*manifest.Manifest, error) {
+		if r, ok := s.readRevision(ss); ok {
+			rev = r
+			return nil, nil
+		}
+		m, err := s.readManifest(ctx, ss)
+		if err == nil {
+			rev = m.Revision()
+		}
+		return m, err
+	})
+	return rev, err
+}
+
+// readRevision reads the small revision file publish writes beside the
+// manifest, so that a poll transfers a few bytes whatever the tree's size.
+// It answers false when the file is missing, unreadable or malformed
+// (e.g. an older publisher): the caller reads the manifest instead.
+func (s *Source) readRevision(ss *session) (string, bool) {
+	var data []byte
+	err := ss.do(func() error {
+		f, err := ss.sftp.Open(s.cfg.remote(manifest.RevisionName))
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		data, err = io.ReadAll(io.LimitReader(f, manifest.MaxRevisionSize))
+		return err
 	})
 	if err != nil {
-		return "", err
+		return "", false
 	}
-	return m.Revision(), nil
+	return manifest.ParseRevisionFile(data)
 }
 
 // Fetch reads the manifest, downloads the tree it names, verifies it and

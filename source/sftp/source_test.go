@@ -202,7 +202,7 @@ func TestWrongHostRefused(t *testing.T) {
 	seedBig(t, s)
 	c := s.config()
 	c.Host = "laptop2"
-	_, err := s.source(c).Poll(ctx(t))
+	_, err := s.source(c).Fetch(ctx(t))
 	if fault.ClassOf(err) != fault.Stalling || !strings.Contains(err.Error(), `published for host "laptop1"`) {
 		t.Errorf("got %v, want a stalling error naming the manifest's host", err)
 	}
