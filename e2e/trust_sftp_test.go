@@ -16,6 +16,7 @@ import (
 // applied, and an older signed manifest put back on the server is refused,
 // with the running system, the profile and the boot entry unchanged.
 func TestSignedSFTPManifests(t *testing.T) {
+	t.Parallel()
 	f := newSFTPHost(t, alphaV1(), "trust:\n  sftp:\n    allowed_signers: /etc/berth/allowed_signers\n")
 	alice := newSigningKey(t, "alice@example.com")
 	f.write("/etc/berth/allowed_signers", strings.Replace(alice.line, `namespaces="git"`, `namespaces="berth-manifest"`, 1), 0o644)
@@ -30,7 +31,7 @@ func TestSignedSFTPManifests(t *testing.T) {
 			t.Errorf("rejected %+v, want an unsigned manifest refused", st.Rejected)
 		}
 	})
-	var v1Manifest, v1Sig []byte
+	var v1Manifest, v1Sig, v1Rev []byte
 	t.Run("signed manifest applied", func(t *testing.T) {
 		f.t = t
 		h := alphaV1()
@@ -46,6 +47,7 @@ func TestSignedSFTPManifests(t *testing.T) {
 		}
 		v1Manifest = f.serverFile(manifest.Name)
 		v1Sig = f.serverFile(manifest.SignaturePath(v1Manifest))
+		v1Rev = f.serverFile(manifest.RevisionName)
 	})
 	t.Run("old signed manifest replayed and refused", func(t *testing.T) {
 		f.t = t
@@ -57,6 +59,7 @@ func TestSignedSFTPManifests(t *testing.T) {
 		newer := f.system()
 		f.putServerFile(manifest.SignaturePath(v1Manifest), v1Sig)
 		f.putServerFile(manifest.Name, v1Manifest)
+		f.putServerFile(manifest.RevisionName, v1Rev)
 		f.run(1)
 		if s := f.system(); s != newer || !f.active("newer.service") {
 			t.Fatalf("system changed: got %+v, want %+v", s, newer)
