@@ -15,6 +15,7 @@ import (
 // With BERTH_DEMO=1 it narrates on stdout; otherwise it is an ordinary
 // e2e test that keeps the demo working.
 func TestDemo(t *testing.T) {
+	t.Parallel()
 	say := func(format string, args ...any) {
 		if os.Getenv("BERTH_DEMO") != "" {
 			fmt.Printf(format+"\n", args...)

@@ -70,6 +70,7 @@ func (f *fleetHost) expectFiles(want map[string]string) {
 // system untouched, a revert that restores the previous contents, and no
 // secret content in the Nix store, the history or the journal.
 func TestFilesTree(t *testing.T) {
+	t.Parallel()
 	reports := collectReports(t)
 	f := newFleetHost(t, alphaV1(), "report:\n  http_url: "+reports.URL+"/reports/{hostname}\n  token_file: /etc/berth/report-token\n")
 	f.write("/etc/berth/report-token", reportToken+"\n", 0o600)

@@ -146,6 +146,7 @@ func (r *fleetRig) uploaded(host string) map[string]string {
 // one reverted, in text and JSON. Alpha's uploaded logs tell its story
 // and nothing uploaded holds its files/ secret.
 func TestFleetStatusOverSFTP(t *testing.T) {
+	t.Parallel()
 	r := newFleetRig(t)
 	r.publish()
 	r.runAs("gamma", 0)

@@ -13,6 +13,7 @@ import (
 // is refused before anything is activated, and the preflight policy and
 // someone else's switch are respected.
 func TestGitFleetBadInput(t *testing.T) {
+	t.Parallel()
 	f := newFleetHost(t, alphaV1(), "")
 	f.run(0)
 	good := f.system()
@@ -122,6 +123,7 @@ func readFile(t *testing.T, p string) string {
 // TestRebootNeeded: a new kernel is applied like anything else, and
 // berth status says the machine needs a reboot for it.
 func TestRebootNeeded(t *testing.T) {
+	t.Parallel()
 	f := newFleetHost(t, alphaV1(), "")
 	f.run(0)
 	if out := f.statusText(); strings.Contains(out, "reboot needed") {

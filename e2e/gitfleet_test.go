@@ -19,6 +19,7 @@ func alphaV1() fixture.Host {
 // the host's real state: running units, /run/current-system, the system
 // profile and the boot entry.
 func TestGitFleet(t *testing.T) {
+	t.Parallel()
 	f := newFleetHost(t, alphaV1(), "")
 	var good system
 	t.Run("first deploy", func(t *testing.T) {
@@ -169,6 +170,7 @@ func TestGitFleet(t *testing.T) {
 // down, and an agent SIGKILLed in the middle of an activation finishes the
 // attempt after systemd restarts it.
 func TestAgentService(t *testing.T) {
+	t.Parallel()
 	slow := alphaV1()
 	f := newFleetHost(t, slow, "")
 	f.git.SetDown(true)

@@ -62,6 +62,7 @@ func httpCheck(name string, port int, deadline string) string {
 // own unit check runs throughout; the host's come from berth-checks.yaml
 // in the revision.
 func TestHealthChecks(t *testing.T) {
+	t.Parallel()
 	f := newFleetHost(t, alphaV1(), `health:
   checks:
     - name: hello
@@ -147,6 +148,7 @@ func assertReverted(t *testing.T, f *fleetHost, good system, check, output strin
 // boot entry never changes. When the agent comes back, it finds the
 // attempt reverted by the switch and rejects the revision.
 func TestDeadManSwitch(t *testing.T) {
+	t.Parallel()
 	f := newFleetHost(t, alphaV1(), `health:
   max_deadline: 20s
   reachability:

@@ -21,6 +21,7 @@ var inHostPackages = []string{"./nixos", "./health", "./activate"}
 // package's source directory (for testdata) into a fresh host, and runs
 // them there with BERTH_IN_TESTHOST=1.
 func TestInHost(t *testing.T) {
+	t.Parallel()
 	testhost.Require(t)
 	root := moduleRoot(t)
 	for _, pkg := range inHostPackages {

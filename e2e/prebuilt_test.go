@@ -26,6 +26,7 @@ import (
 // transient failure, retried once it is back. Every applied attempt
 // records what changed.
 func TestPrebuilt(t *testing.T) {
+	t.Parallel()
 	testhost.Require(t)
 	c := newBinaryCache(t)
 	nonce := time.Now().UnixNano()

@@ -69,6 +69,7 @@ func agentWithKernel(t *testing.T, rebootYAML func(f *fleetHost) string) *fleetH
 // whose reboot window contains now warns, waits its delay and reboots the
 // host through logind; the container's systemd ends with a reboot.
 func TestRebootInsideTheWindow(t *testing.T) {
+	t.Parallel()
 	f := agentWithKernel(t, func(f *fleetHost) string {
 		return fmt.Sprintf("reboot:\n  policy: window\n  window: %q\n  delay: 10s\n", rebootWindow(f, -2, 3))
 	})
@@ -109,6 +110,7 @@ func TestRebootInsideTheWindow(t *testing.T) {
 // TestNoRebootOutsideTheWindow: the same commit with a window later in
 // the day is applied, and the reboot waits for the window.
 func TestNoRebootOutsideTheWindow(t *testing.T) {
+	t.Parallel()
 	f := agentWithKernel(t, func(f *fleetHost) string {
 		return fmt.Sprintf("reboot:\n  policy: window\n  window: %q\n  delay: 1s\n", rebootWindow(f, 3, 5))
 	})

@@ -99,6 +99,7 @@ func (f *sftpHost) publishFleet() []publish.Result {
 // publish and a server outage, asserting on the host's real state each
 // time.
 func TestSFTPFleet(t *testing.T) {
+	t.Parallel()
 	f := newSFTPHost(t, alphaV1(), "")
 	var good system
 	t.Run("first deploy", func(t *testing.T) {

@@ -20,6 +20,7 @@ func takeoverUnit(version string) string {
 // started, as when it upgrades itself; the new agent finishes the attempt
 // and promotes it.
 func TestAgentTakeover(t *testing.T) {
+	t.Parallel()
 	f := newFleetHost(t, alphaV1(), "")
 	f.h.InstallBerth(t, berthBinary(t), []byte(f.config()))
 	f.waitFor("the first deploy", 2*time.Minute, func() bool {

@@ -19,6 +19,7 @@ const trustConfig = `trust:
 // commits after the state file was lost are refused before anything is
 // built, and the running system, the profile and the boot entry stay.
 func TestSignedRevisions(t *testing.T) {
+	t.Parallel()
 	f := newFleetHost(t, alphaV1(), trustConfig)
 	alice, mallory := newSigningKey(t, "alice@example.com"), newSigningKey(t, "mallory@example.com")
 	f.write("/etc/berth/allowed_signers", "# fleet admins\n"+alice.line, 0o644)

@@ -25,6 +25,7 @@ const hookSecret = "webhook-shared-secret"
 // whose signed webhook gets the new commit applied at once. A pause holds
 // the next push until berth resume; the metrics endpoint reports it all.
 func TestWebhookPauseMetrics(t *testing.T) {
+	t.Parallel()
 	hookPort, metricsPort := freePort(t), freePort(t)
 	f := newFleetHost(t, alphaV1(), fmt.Sprintf(`webhook:
   enabled: true
