@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"syscall"
 	"unicode/utf8"
 
 	"github.com/berth-nix/berth/internal/fault"
@@ -101,11 +102,15 @@ func escapes(link string) error {
 	return fault.Stallingf("symlink %s escapes the repository root", link)
 }
 
-// missing classifies a failed Lstat: a name that does not exist is the
-// revision's fault; anything else is the file system's.
+// missing classifies a failed Lstat: a name that does not exist, is too
+// long, or runs through a file or a loop comes from the revision's
+// content; anything else is the file system's.
 func missing(at string, err error) error {
-	if errors.Is(err, fs.ErrNotExist) {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return fault.Stallingf("%s: %w", orRoot(at), fs.ErrNotExist)
+	case errors.Is(err, syscall.ENAMETOOLONG), errors.Is(err, syscall.ENOTDIR), errors.Is(err, syscall.ELOOP):
+		return fault.Stallingf("%s: %w", orRoot(at), err)
 	}
 	return fault.AsTransient(err)
 }
