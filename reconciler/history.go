@@ -57,11 +57,7 @@ func (h History) Add(a Attempt) error {
 	if err := os.MkdirAll(h.Dir, 0o700); err != nil {
 		return err
 	}
-	data, err := json.MarshalIndent(a, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := atomicfile.WriteFile(filepath.Join(h.Dir, a.ID+".json"), append(data, '\n'), 0o600); err != nil {
+	if err := atomicfile.WriteJSON(filepath.Join(h.Dir, a.ID+".json"), a); err != nil {
 		return err
 	}
 	return h.prune()

@@ -1,11 +1,8 @@
 package reconciler
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"time"
 
 	"github.com/berth-nix/berth/internal/atomicfile"
@@ -37,16 +34,13 @@ func (s PauseStore) Load() (*Pause, error) {
 	if s.Path == "" {
 		return nil, nil
 	}
-	data, err := os.ReadFile(s.Path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
 	var p Pause
-	if err := json.Unmarshal(data, &p); err != nil {
-		return nil, fmt.Errorf("pause file %s is corrupt: %w", s.Path, err)
+	ok, err := atomicfile.ReadJSON(s.Path, &p)
+	if err != nil {
+		return nil, fmt.Errorf("pause file %w", err)
+	}
+	if !ok {
+		return nil, nil
 	}
 	return &p, nil
 }
@@ -56,11 +50,7 @@ func (s PauseStore) Save(p Pause) error {
 	if s.Path == "" {
 		return errors.New("pausing is not configured")
 	}
-	data, err := json.MarshalIndent(p, "", "  ")
-	if err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(s.Path, append(data, '\n'), 0o600)
+	return atomicfile.WriteJSON(s.Path, p)
 }
 
 // Clear removes the pause file; clearing no pause is not an error.
@@ -68,9 +58,5 @@ func (s PauseStore) Clear() error {
 	if s.Path == "" {
 		return nil
 	}
-	err := os.Remove(s.Path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	return err
+	return atomicfile.Remove(s.Path)
 }

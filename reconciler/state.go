@@ -109,11 +109,7 @@ func (s Store) Load() (State, error) {
 // Save replaces the state file atomically.
 func (s Store) Save(st State) error {
 	st.Version = stateVersion
-	data, err := json.MarshalIndent(st, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := atomicfile.WriteFile(s.Path, append(data, '\n'), 0o600); err != nil {
+	if err := atomicfile.WriteJSON(s.Path, st); err != nil {
 		return err
 	}
 	return s.Anchor().Keep(st.Applied)

@@ -1,9 +1,6 @@
 package reboot
 
 import (
-	"encoding/json"
-	"errors"
-	"io/fs"
 	"os"
 	"strings"
 	"time"
@@ -45,19 +42,10 @@ func (s PlanStore) Load() (*Plan, error) {
 	if s.Path == "" {
 		return nil, nil
 	}
-	data, err := os.ReadFile(s.Path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
 	var p Plan
-	if err := json.Unmarshal(data, &p); err != nil {
+	ok, err := atomicfile.ReadJSON(s.Path, &p)
+	if !ok || err != nil || p.BootID != BootID() {
 		return nil, err
-	}
-	if p.BootID != BootID() {
-		return nil, nil
 	}
 	return &p, nil
 }
@@ -68,11 +56,7 @@ func (s PlanStore) Save(p Plan) error {
 		return nil
 	}
 	p.BootID = BootID()
-	data, err := json.MarshalIndent(p, "", "  ")
-	if err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(s.Path, append(data, '\n'), 0o600)
+	return atomicfile.WriteJSON(s.Path, p)
 }
 
 // Clear removes the plan.
@@ -80,10 +64,7 @@ func (s PlanStore) Clear() error {
 	if s.Path == "" {
 		return nil
 	}
-	if err := os.Remove(s.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	return nil
+	return atomicfile.Remove(s.Path)
 }
 
 // BootID identifies the running boot of the machine; "" when unknown.
