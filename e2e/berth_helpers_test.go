@@ -64,26 +64,30 @@ const fleetToken = "s3cret-fleet-token"
 // berth installed but not running as a service.
 func newFleetHost(t *testing.T, alpha fixture.Host, configExtra string) *fleetHost {
 	testhost.Require(t)
-	bin := berthBinary(t)
 	repo := fixture.Fleet(t, alpha, fixture.Host{Name: "beta", Units: map[string]string{"beta.service": fixture.SleepService("beta")}})
 	f := &fleetHost{t: t, repo: repo, git: testserver.StartGitHTTP(t, repo, fleetToken), extra: configExtra}
-	f.h = testhost.Boot(t)
-	f.base = fixture.InstallBaseOn(t, f.h, fixture.Host{Name: "alpha", Units: map[string]string{"base.service": fixture.SleepService("base")}})
-	if err := f.h.CopyIn(bin, "/usr/local/bin/berth"); err != nil {
-		t.Fatal(err)
-	}
+	f.h, f.base = bootInstalled(t)
 	f.write("/etc/berth/token", fleetToken+"\n", 0o600)
 	f.write("/etc/berth/config.yaml", f.config(), 0o600)
 	return f
 }
 
-func (f *fleetHost) config() string {
-	return fmt.Sprintf(`hostname: alpha
-source:
-  git:
-    url: %s
-    token_file: /etc/berth/token
-schedule:
+// bootInstalled boots a test host that looks like an installed NixOS
+// machine named alpha, running a base system, with the berth binary
+// installed but not running. It returns the host and the base system.
+func bootInstalled(t *testing.T) (*testhost.Host, string) {
+	h := testhost.Boot(t)
+	base := fixture.InstallBaseOn(t, h, fixture.Host{Name: "alpha", Units: map[string]string{"base.service": fixture.SleepService("base")}})
+	if err := h.CopyIn(berthBinary(t), "/usr/local/bin/berth"); err != nil {
+		t.Fatal(err)
+	}
+	return h, base
+}
+
+// agentSettings follows the source in every test host's config.yaml: an
+// hourly schedule (tests poll with berth run or a restart) and short
+// timeouts.
+const agentSettings = `schedule:
   cron: "@every 1h"
   jitter: 0s
 activation:
@@ -91,7 +95,15 @@ activation:
   test_timeout: 30s
 log:
   level: debug
-%s`, f.git.URL(), f.extra)
+`
+
+func (f *fleetHost) config() string {
+	return fmt.Sprintf(`hostname: alpha
+source:
+  git:
+    url: %s
+    token_file: /etc/berth/token
+%s%s`, f.git.URL(), agentSettings, f.extra)
 }
 
 func (f *fleetHost) write(p, content string, mode os.FileMode) {

@@ -30,18 +30,13 @@ type sftpHost struct {
 // not running) at the SFTP server.
 func newSFTPHost(t *testing.T, alpha fixture.Host, configExtra string) *sftpHost {
 	testhost.Require(t)
-	bin := berthBinary(t)
 	repo := fixture.Fleet(t, alpha, fixture.Host{Name: "beta", Units: map[string]string{"beta.service": fixture.SleepService("beta")}})
 	f := &sftpHost{fleetHost: &fleetHost{t: t, repo: repo, extra: configExtra}, sftp: testserver.StartSFTP(t, sftpUser), chroots: t.TempDir()}
 	if err := os.Symlink(f.sftp.ChrootDir(sftpUser), filepath.Join(f.chroots, "alpha")); err != nil {
 		t.Fatal(err)
 	}
 	f.publishFleet()
-	f.h = testhost.Boot(t)
-	f.base = fixture.InstallBaseOn(t, f.h, fixture.Host{Name: "alpha", Units: map[string]string{"base.service": fixture.SleepService("base")}})
-	if err := f.h.CopyIn(bin, "/usr/local/bin/berth"); err != nil {
-		t.Fatal(err)
-	}
+	f.h, f.base = bootInstalled(t)
 	for src, dst := range map[string]string{f.sftp.ClientKeyPath(sftpUser): "/etc/berth/sftp_key", f.sftp.KnownHostsPath(): "/etc/berth/known_hosts"} {
 		data, err := os.ReadFile(src)
 		if err != nil {
@@ -61,15 +56,7 @@ source:
     user: %s
     ssh_key_file: /etc/berth/sftp_key
     known_hosts_file: /etc/berth/known_hosts
-schedule:
-  cron: "@every 1h"
-  jitter: 0s
-activation:
-  settle: 1s
-  test_timeout: 30s
-log:
-  level: debug
-%s`, f.sftp.Addr(), sftpUser, f.extra)
+%s%s`, f.sftp.Addr(), sftpUser, agentSettings, f.extra)
 }
 
 // publish writes h into the fleet directory and publishes the fleet.
