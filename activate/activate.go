@@ -89,6 +89,9 @@ type Progress struct {
 	Started time.Time `json:"started"`
 	// Cause says why a revert was started.
 	Cause string `json:"cause,omitempty"`
+	// Outcome is how the test unit ended, kept from the verify phase on:
+	// the unit itself is released once it has been read.
+	Outcome *nixos.Outcome `json:"outcome,omitempty"`
 }
 
 // Request is one staged configuration to apply.

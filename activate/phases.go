@@ -39,6 +39,13 @@ func (a *Activator) judge(ctx context.Context, p Progress, j Journal, log io.Wri
 	if err != nil {
 		return a.revert(ctx, p, j, log, r, PhaseTest, fault.Transientf("run the test unit: %w", err))
 	}
+	// The test unit is released by now: keep its outcome, so that an agent
+	// stopped during the settle time or the checks judges it again on
+	// restart instead of reverting a switch that may have been fine.
+	p.Phase, p.Unit, p.Outcome = PhaseVerify, "", &o
+	if err := j.Record(p); err != nil {
+		logf(log, "warning: journal the verify phase: %v", err)
+	}
 	start := time.Now()
 	if err := sleep(ctx, a.Policy.Settle); err != nil {
 		return r.fail(Interrupted, PhaseVerify, err)

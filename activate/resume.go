@@ -19,6 +19,11 @@ func (a *Activator) resume(ctx context.Context, p Progress, j Journal, log io.Wr
 	switch p.Phase {
 	case PhaseTest:
 		return a.resumeTest(ctx, p, j, log, r)
+	case PhaseVerify:
+		if p.Outcome == nil {
+			return a.revert(ctx, p, j, log, r, PhaseVerify, fault.AsTransient(ErrUnknownOutcome))
+		}
+		return a.judge(ctx, p, j, log, r, *p.Outcome, nil)
 	case PhasePromote:
 		a.release(ctx, p.Unit)
 		return a.promote(ctx, p, j, log, r)

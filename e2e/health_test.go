@@ -29,11 +29,14 @@ func unusedPort(t *testing.T) int {
 // lateWebService serves "web ready" over HTTP on port, but only 8 s after
 // it starts, as a service that takes a while to come up. Perl is the one
 // server-capable tool in the test image; "$" is doubled for systemd.
-func lateWebService(port int) string {
-	script := fmt.Sprintf(`use IO::Socket::INET; sleep 8; my $e = chr(13).chr(10); `+
+func lateWebService(port int) string { return webServiceAfter(port, 8) }
+
+// webServiceAfter is lateWebService coming up after secs seconds.
+func webServiceAfter(port, secs int) string {
+	script := fmt.Sprintf(`use IO::Socket::INET; sleep %d; my $e = chr(13).chr(10); `+
 		`my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => %d, Listen => 5, ReuseAddr => 1) or die "listen: $!"; `+
 		`while (my $c = $s->accept) { while (my $l = <$c>) { last if length($l) <= 2 } `+
-		`print $c "HTTP/1.0 200 OK" . $e . "Content-Type: text/plain" . $e . $e . "web ready" . $e; close $c }`, port)
+		`print $c "HTTP/1.0 200 OK" . $e . "Content-Type: text/plain" . $e . $e . "web ready" . $e; close $c }`, secs, port)
 	return "[Unit]\nDescription=web server that comes up late\n\n[Service]\nType=simple\nExecStart=/usr/bin/perl -e '" +
 		strings.ReplaceAll(script, "$", "$$") + "'\n"
 }

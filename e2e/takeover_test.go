@@ -49,3 +49,42 @@ func TestAgentTakeover(t *testing.T) {
 		t.Errorf("journal does not show the new agent resuming:\n%s", j)
 	}
 }
+
+// TestAgentStoppedDuringVerify: the agent is restarted while a verify
+// check waits for a service that comes up late. The test unit has already
+// finished; the new agent judges the journaled outcome again, reruns the
+// checks and promotes instead of reverting a good switch.
+func TestAgentStoppedDuringVerify(t *testing.T) {
+	t.Parallel()
+	f := newFleetHost(t, alphaV1(), "")
+	f.h.InstallBerth(t, berthBinary(t), []byte(f.config()))
+	f.waitFor("the first deploy", 2*time.Minute, func() bool {
+		st := f.status().State
+		return st.Applied != nil && st.InProgress == nil
+	})
+	port := unusedPort(t)
+	h := alphaV1()
+	h.Units["web.service"] = webServiceAfter(port, 25)
+	f.repo.WriteFile("hosts/alpha/berth-checks.yaml", "checks:\n"+httpCheck("web", port, "60s"))
+	commit := f.push(h, "alpha: web server that comes up late")
+	f.h.Run(t, "systemctl", "restart", "berth.service") // poll now
+	// The attempt log says when the verify checks start ("verify checks:
+	// source-reachable, web"): the switch is
+	// over and its unit released, and the web check waits for the service.
+	f.waitFor("the verify phase", time.Minute, func() bool {
+		out, _ := f.h.Exec(t.Context(), "sh", "-c", "grep -l 'verify checks:.*web' /var/lib/berth/history/*.log || true")
+		return strings.TrimSpace(string(out)) != ""
+	})
+	f.h.Run(t, "systemctl", "restart", "berth.service")
+	f.waitFor("the attempt to be promoted", 2*time.Minute, func() bool {
+		st := f.status().State
+		return st.InProgress == nil && st.Applied != nil && st.Applied.Commit == commit
+	})
+	if s := f.system(); s.current != s.profile || s.boot != s.current || !f.active("web.service") {
+		t.Errorf("got %+v, web.service active %v; want the web system applied and booted", s, f.active("web.service"))
+	}
+	hist, _ := f.berth("history")
+	if !strings.Contains(hist, "resume") || strings.Contains(hist, "reverted") {
+		t.Errorf("want the attempt resumed and applied, not reverted:\n%s", hist)
+	}
+}
