@@ -15,9 +15,12 @@ import (
 	"github.com/berth-nix/berth/internal/testenv"
 )
 
-// testFlake is a flake with no inputs whose outputs build with /bin/sh
-// alone, so real `nix build` runs need no nixpkgs and no network.
-const testFlake = `{
+// flakeOf is a flake with no inputs whose outputs, given as Nix attribute
+// bindings that call drv NAME SCRIPT, build with /bin/sh alone, so real
+// `nix build` runs need no nixpkgs and no network. nonce makes the
+// derivations unique to one test run.
+func flakeOf(nonce, outputs string) string {
+	return `{
   outputs = { self }: let
     drv = name: script: builtins.derivation {
       inherit name;
@@ -25,16 +28,20 @@ const testFlake = `{
       builder = "/bin/sh";
       args = [ "-c" script ];
       PATH = "/usr/bin:/bin";
-      nonce = "%s";
+      nonce = "` + nonce + `";
     };
   in {
-    ok = drv "berth-ok" "echo building-berth-ok; mkdir $out; echo hi > $out/f";
+` + outputs + `  };
+}
+`
+}
+
+// testOutputs are the outputs of the flake the build tests use.
+const testOutputs = `    ok = drv "berth-ok" "echo building-berth-ok; mkdir $out; echo hi > $out/f";
     other = drv "berth-other" "mkdir $out";
     slow = drv "berth-slow" "sleep 60; mkdir $out";
     fails = drv "berth-fails" "echo builder-says-goodbye >&2; exit 1";
     evalError = throw "berth-test-eval-boom";
-  };
-}
 `
 
 func requireNix(t *testing.T) *Nix {
@@ -51,7 +58,7 @@ func writeFlake(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	nonce := fmt.Sprintf("%s-%d", t.Name(), time.Now().UnixNano())
-	src := fmt.Sprintf(testFlake, nonce)
+	src := flakeOf(nonce, testOutputs)
 	if err := os.WriteFile(filepath.Join(dir, "flake.nix"), []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}

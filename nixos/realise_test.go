@@ -15,24 +15,11 @@ import (
 	"github.com/berth-nix/berth/internal/fault"
 )
 
-// systemFlake builds a NixOS-looking system and a plain path, both input
+// systemOutputs build a NixOS-looking system and a plain path, both input
 // addressed (content-addressed paths need no signature, so they would not
 // test one).
-const systemFlake = `{
-  outputs = { self }: let
-    drv = name: script: builtins.derivation {
-      inherit name;
-      system = "x86_64-linux";
-      builder = "/bin/sh";
-      args = [ "-c" script ];
-      PATH = "/usr/bin:/bin";
-      nonce = "%s";
-    };
-  in {
-    system = drv "nixos-system-realise-1" "mkdir -p $out/bin && printf '#!/bin/sh\n' > $out/bin/switch-to-configuration && chmod +x $out/bin/switch-to-configuration && printf %%s \"$nonce\" > $out/nixos-version";
+const systemOutputs = `    system = drv "nixos-system-realise-1" "mkdir -p $out/bin && printf '#!/bin/sh\n' > $out/bin/switch-to-configuration && chmod +x $out/bin/switch-to-configuration && printf %s \"$nonce\" > $out/nixos-version";
     plain = drv "berth-plain-1" "mkdir $out && echo plain > $out/f";
-  };
-}
 `
 
 // nixCmd runs a nix command line on this machine.
@@ -53,7 +40,7 @@ func writeSystemFlake(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	nonce := fmt.Sprintf("%s-%d", t.Name(), time.Now().UnixNano())
-	if err := os.WriteFile(filepath.Join(dir, "flake.nix"), []byte(fmt.Sprintf(systemFlake, nonce)), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "flake.nix"), []byte(flakeOf(nonce, systemOutputs)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return dir
