@@ -30,6 +30,8 @@ type Host struct {
 	root   string // the merged overlay: the container's /
 	nspawn *exec.Cmd
 	done   chan struct{} // closed when nspawn has exited
+	// cgroups are the host's own cgroups, one per hierarchy.
+	cgroups []string
 	leader int           // PID (in our namespace) of the container's systemd
 
 	consoleMu sync.Mutex
@@ -116,9 +118,15 @@ func start(image string, opts Options) (*Host, error) {
 // is none on CI machines); the network is shared with the outside so the
 // container reaches test servers on 127.0.0.1.
 func (h *Host) launch(hostname string) error {
-	h.nspawn = exec.Command("systemd-nspawn", "--quiet", "--keep-unit", "--register=no",
+	cgroups, err := hostCgroups(h.Name)
+	h.cgroups = cgroups
+	if err != nil {
+		return err
+	}
+	argv := intoCgroups(h.cgroups, []string{"systemd-nspawn", "--quiet", "--keep-unit", "--register=no",
 		"--boot", "--directory", h.root, "--machine", h.Name, "--hostname", hostname,
-		"--console=pipe", "--link-journal=no", "--resolv-conf=copy-host", "--timezone=off")
+		"--console=pipe", "--link-journal=no", "--resolv-conf=copy-host", "--timezone=off"})
+	h.nspawn = exec.Command(argv[0], argv[1:]...)
 	h.nspawn.Stdout = (*consoleWriter)(h)
 	h.nspawn.Stderr = (*consoleWriter)(h)
 	// If the test binary dies without running cleanups, take nspawn

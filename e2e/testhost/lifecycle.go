@@ -81,6 +81,9 @@ func (h *Host) teardown(t testing.TB) {
 		h.logDiagnostics(t)
 	}
 	h.kill()
+	if err := removeCgroups(h.cgroups); err != nil {
+		t.Errorf("host %s teardown: %v", h.Name, err)
+	}
 	// nspawn refuses to remove its mount propagation directory when /run
 	// is not a tmpfs (as on machines without systemd); it is empty by now.
 	os.Remove(filepath.Join("/run/systemd/nspawn/propagate", h.Name))

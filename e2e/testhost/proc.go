@@ -107,4 +107,5 @@ func sweepStale() {
 			os.RemoveAll(dir)
 		}
 	}
+	sweepCgroups()
 }
