@@ -32,7 +32,7 @@ type Host struct {
 	done   chan struct{} // closed when nspawn has exited
 	// cgroups are the host's own cgroups, one per hierarchy.
 	cgroups []string
-	leader int           // PID (in our namespace) of the container's systemd
+	leader  int // PID (in our namespace) of the container's systemd
 
 	consoleMu sync.Mutex
 	console   bytes.Buffer // systemd-nspawn's output, for diagnostics
