@@ -3,25 +3,33 @@ package main
 import (
 	"fmt"
 
-	"github.com/berth-nix/berth/internal/config"
 	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/berth-nix/berth/internal/config"
 )
 
 func newCheckConfigCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var asJSON bool
+	cmd := &cobra.Command{
 		Use:   "check-config",
 		Short: "Validate the configuration file and print what it resolves to",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runCheckConfig(g)
+			return runCheckConfig(g, asJSON)
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print every key with its resolved value (defaults filled in) as JSON")
+	return cmd
 }
 
-func runCheckConfig(g *globals) error {
+func runCheckConfig(g *globals, asJSON bool) error {
 	c, err := loadConfig(g)
 	if err != nil {
 		return err
+	}
+	if asJSON {
+		return writeResolved(g, c)
 	}
 	fmt.Fprintf(g.stdout, "%s: ok\n", g.configPath)
 	fmt.Fprintf(g.stdout, "host       %s\n", c.Hostname)
@@ -53,4 +61,19 @@ func describeSource(c *config.Config) string {
 		return fmt.Sprintf("sftp %s@%s:%s", s.User, s.Address, s.Path)
 	}
 	return "none"
+}
+
+// writeResolved prints the configuration with every default filled in,
+// under the same key names as the file. It holds paths to secrets, never
+// secrets.
+func writeResolved(g *globals, c *config.Config) error {
+	data, err := yaml.Marshal(c)
+	if err != nil {
+		return err
+	}
+	var m map[string]any
+	if err := yaml.Unmarshal(data, &m); err != nil {
+		return err
+	}
+	return writeJSON(g.stdout, m)
 }

@@ -31,3 +31,33 @@ func TestCheckConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckConfigJSONRoundTrips: --json prints every key under its file
+// name with its resolved value. JSON being YAML, the output read back as a
+// configuration file must resolve to the very same output: nothing lost,
+// nothing renamed.
+func TestCheckConfigJSONRoundTrips(t *testing.T) {
+	dir := t.TempDir()
+	first := checkConfigJSON(t, dir, "hostname: a\nsource:\n  git:\n    url: https://h/fleet.git\n    token_file: /k\nactivation:\n  preflight: strict\n")
+	for _, want := range []string{`"url": "https://h/fleet.git"`, `"preflight": "strict"`, `"max_fetch_bytes": 4294967296`} {
+		if !strings.Contains(first, want) {
+			t.Errorf("--json output lacks %s:\n%s", want, first)
+		}
+	}
+	if second := checkConfigJSON(t, dir, first); second != first {
+		t.Errorf("reading the output back changed it:\nfirst  %s\nsecond %s", first, second)
+	}
+}
+
+func checkConfigJSON(t *testing.T, dir, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if code := execute(context.Background(), []string{"--config", p, "check-config", "--json"}, &out, &errOut); code != exitOK {
+		t.Fatalf("exit %d: %s\n%s", code, errOut.String(), content)
+	}
+	return out.String()
+}
