@@ -227,3 +227,13 @@ func TestLinksResolve(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexListsEveryPage keeps docs/README.md an index of all pages.
+func TestIndexListsEveryPage(t *testing.T) {
+	index := pages(t)["README.md"]
+	for name := range pages(t) {
+		if name != "README.md" && !strings.Contains(index, "("+name+")") {
+			t.Errorf("docs/README.md does not link %s", name)
+		}
+	}
+}
