@@ -16,9 +16,6 @@ import (
 	"github.com/berth-nix/berth/source/verify"
 )
 
-// trustFiles are the allowed_signers file and keyring the tests trust.
-type trustFiles struct{ signers, keyring string }
-
 func writeTrust(t *testing.T, name, content string) string {
 	p := filepath.Join(t.TempDir(), name)
 	writeFile(t, p, content)

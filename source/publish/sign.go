@@ -49,7 +49,8 @@ func (o Options) writeSignature(dir string, m *manifest.Manifest) error {
 		return err
 	}
 	sigs := filepath.Dir(p)
-	if err := os.MkdirAll(sigs, 0o700); err == nil {
+	err = os.MkdirAll(sigs, 0o700)
+	if err == nil {
 		err = acc.apply(sigs, fs.ModeDir)
 	}
 	if err == nil {
