@@ -233,3 +233,14 @@ func (f *fleetHost) waitFor(what string, d time.Duration, cond func() bool) {
 		time.Sleep(500 * time.Millisecond)
 	}
 }
+
+// startAgent installs berth as its systemd service with config and waits
+// until the deploy it makes at start has settled.
+func (f *fleetHost) startAgent(config string) {
+	f.t.Helper()
+	f.h.InstallBerth(f.t, berthBinary(f.t), []byte(config))
+	f.waitFor("the first deploy", 2*time.Minute, func() bool {
+		st := f.status().State
+		return st.Applied != nil && st.InProgress == nil
+	})
+}

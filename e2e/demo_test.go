@@ -28,8 +28,7 @@ func TestDemo(t *testing.T) {
 	say("Test host booted: real systemd in systemd-nspawn, running the base system %s", f.system().current)
 	cfg := strings.Replace(f.config(), `cron: "@every 1h"`, `cron: "@every 5s"`, 1)
 	say("\nInstalling berth as berth.service with /etc/berth/config.yaml:\n%s", indent(cfg))
-	f.h.InstallBerth(t, berthBinary(t), []byte(cfg))
-	f.waitFor("the first deploy", 2*time.Minute, func() bool { st := f.status().State; return st.Applied != nil && st.InProgress == nil })
+	f.startAgent(cfg)
 	say("The agent deployed the fleet's commit at start. `berth status`:\n%s", indent(f.statusText()))
 	say("hello.service is %s; boot entry: %s", activeWord(f, "hello.service"), f.system().boot)
 

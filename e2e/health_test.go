@@ -160,11 +160,7 @@ func TestDeadManSwitch(t *testing.T) {
   deadman:
     window: 60s
 `)
-	f.h.InstallBerth(t, berthBinary(t), []byte(f.config()))
-	f.waitFor("first deploy", 2*time.Minute, func() bool {
-		st := f.status().State
-		return st.Applied != nil && st.InProgress == nil
-	})
+	f.startAgent(f.config())
 	good := f.system()
 	killer := alphaV1()
 	killer.Units["kill-agent.service"] = "[Unit]\nDescription=kills the berth agent\n\n[Service]\nType=oneshot\nRemainAfterExit=yes\n" +

@@ -22,11 +22,7 @@ func takeoverUnit(version string) string {
 func TestAgentTakeover(t *testing.T) {
 	t.Parallel()
 	f := newFleetHost(t, alphaV1(), "")
-	f.h.InstallBerth(t, berthBinary(t), []byte(f.config()))
-	f.waitFor("the first deploy", 2*time.Minute, func() bool {
-		st := f.status().State
-		return st.Applied != nil && st.InProgress == nil
-	})
+	f.startAgent(f.config())
 	for _, version := range []string{"1", "2"} {
 		h := alphaV1()
 		h.Units["berth-takeover.service"] = takeoverUnit(version)
@@ -57,11 +53,7 @@ func TestAgentTakeover(t *testing.T) {
 func TestAgentStoppedDuringVerify(t *testing.T) {
 	t.Parallel()
 	f := newFleetHost(t, alphaV1(), "")
-	f.h.InstallBerth(t, berthBinary(t), []byte(f.config()))
-	f.waitFor("the first deploy", 2*time.Minute, func() bool {
-		st := f.status().State
-		return st.Applied != nil && st.InProgress == nil
-	})
+	f.startAgent(f.config())
 	port := unusedPort(t)
 	h := alphaV1()
 	h.Units["web.service"] = webServiceAfter(port, 25)
