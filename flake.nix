@@ -32,7 +32,8 @@
         vendorHash = "sha256-dY2ZgcRjNIDuAoI48jP8Se4DUyUg1DDjXnCG77m0zTI=";
         subPackages = [ "cmd/berth" ];
         env.CGO_ENABLED = 0;
-        ldflags = [ "-s" "-w" ];
+        # berth version, status, reports and metrics say which berth runs.
+        ldflags = [ "-s" "-w" "-X github.com/berth-nix/berth/internal/buildinfo.version=${version}" ];
         # The tests need root, git, sshd, systemd and Nix itself; CI runs
         # them (e2e/test-all), and checks.vm tests the NixOS integration.
         doCheck = false;

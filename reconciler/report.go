@@ -8,10 +8,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"time"
 
 	"github.com/berth-nix/berth/internal/atomicfile"
+	"github.com/berth-nix/berth/internal/buildinfo"
 )
 
 // ReportFile is the report's name in the state directory, and the name
@@ -32,6 +32,9 @@ type HostReport struct {
 	Version      int    `json:"version"`
 	Host         string `json:"host"`
 	AgentVersion string `json:"agent_version"`
+	// Build is the agent's build in full: version, VCS revision and
+	// time, Go version.
+	Build *buildinfo.Info `json:"build,omitempty"`
 	// At is when the reconcile that wrote the report ended; a report that
 	// is not renewed goes stale.
 	At time.Time `json:"at"`
@@ -118,7 +121,7 @@ func (r *Reconciler) report(w *run, rep Report) {
 // hostReport builds the report; without an attempt of its own it carries
 // the previous report's attempt forward.
 func (r *Reconciler) hostReport(w *run, rep Report, prev string) HostReport {
-	hr := HostReport{Version: reportVersion, Host: r.Host, AgentVersion: AgentVersion(), At: r.now(),
+	hr := HostReport{Version: reportVersion, Host: r.Host, AgentVersion: AgentVersion(), Build: build(), At: r.now(),
 		Result: rep.Result, Reason: rep.Reason, Seen: w.st.LastSeen, LastPoll: w.st.LastPoll, SeenSince: w.st.SeenSince,
 		Applied: w.st.Applied, Rejected: w.st.Rejected, FetchFailures: w.st.FetchFailures}
 	if rep.Err != nil {
@@ -148,20 +151,11 @@ func (h HostReport) Freshness(now time.Time, maxAge time.Duration) Freshness {
 	return st.Freshness(now, maxAge)
 }
 
-// AgentVersion is the berth module's version and VCS revision, as built.
-func AgentVersion() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	v := bi.Main.Version
-	for _, s := range bi.Settings {
-		switch {
-		case s.Key == "vcs.revision" && len(s.Value) >= 12:
-			v += "+" + s.Value[:12]
-		case s.Key == "vcs.modified" && s.Value == "true":
-			v += "-dirty"
-		}
-	}
-	return v
+// AgentVersion is the berth module's version and VCS revision, as built
+// (buildinfo.Info.String).
+func AgentVersion() string { return buildinfo.Read().String() }
+
+func build() *buildinfo.Info {
+	b := buildinfo.Read()
+	return &b
 }

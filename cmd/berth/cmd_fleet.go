@@ -58,6 +58,7 @@ type fleetRow struct {
 	AppliedRevision string    `json:"applied_revision,omitempty"`
 	AppliedDigest   string    `json:"applied_digest,omitempty"`
 	AppliedSigner   string    `json:"applied_signer,omitempty"`
+	Berth           string    `json:"berth,omitempty"` // the agent's version, from its report
 	ReportAt        time.Time `json:"report_at,omitzero"`
 	AgeSeconds      int64     `json:"age_seconds,omitempty"`
 	Error           string    `json:"error,omitempty"`
@@ -108,7 +109,7 @@ func fleetRowOf(host string, rep *reconciler.HostReport, wanted, file string, no
 	if rep == nil {
 		return row
 	}
-	row.ReportAt, row.AgeSeconds = rep.At, int64(now.Sub(rep.At).Seconds())
+	row.ReportAt, row.AgeSeconds, row.Berth = rep.At, int64(now.Sub(rep.At).Seconds()), rep.AgentVersion
 	if a := rep.Applied; a != nil {
 		row.AppliedRevision, row.AppliedDigest, row.AppliedSigner = a.Revision, a.Digest, a.Signer
 	}
@@ -117,13 +118,13 @@ func fleetRowOf(host string, rep *reconciler.HostReport, wanted, file string, no
 
 func printFleet(out io.Writer, v fleetView, withWanted bool) {
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	header := "HOST\tSTATE\tAPPLIED\tAGE\tERROR"
+	header := "HOST\tSTATE\tAPPLIED\tBERTH\tAGE\tERROR"
 	if withWanted {
-		header = "HOST\tSTATE\tWANTED\tAPPLIED\tAGE\tERROR"
+		header = "HOST\tSTATE\tWANTED\tAPPLIED\tBERTH\tAGE\tERROR"
 	}
 	fmt.Fprintln(w, header)
 	for _, r := range v.Hosts {
-		cols := []string{r.Host, r.State, applied(r), age(r), r.Error}
+		cols := []string{r.Host, r.State, applied(r), orDash(r.Berth), age(r), r.Error}
 		if withWanted {
 			cols = append(cols[:2], append([]string{orDash(shortDigest(r.Wanted))}, cols[2:]...)...)
 		}

@@ -96,3 +96,7 @@ func lock(chroots string) (func(), error) {
 	}
 	return func() { f.Close() }, nil
 }
+
+// ValidHost reports whether name can name a host: its directory in the
+// fleet, its chroot and its networking.hostName.
+func ValidHost(name string) bool { return hostRE.MatchString(name) }
