@@ -45,8 +45,12 @@
       };
 
       # withPackage makes a module default to this flake's berth, so that
-      # hosts need not apply the overlay.
+      # hosts need not apply the overlay. The key lets the module system
+      # drop a second import of the same output (two modules of a host
+      # both importing berth.nixosModules.default) instead of defining the
+      # package twice.
       withPackage = path: set: { pkgs, ... }: {
+        key = "${toString path}#with-flake-package";
         imports = [ path ];
         config = lib.setAttrByPath set (lib.mkDefault self.packages.${pkgs.stdenv.hostPlatform.system}.default);
       };
