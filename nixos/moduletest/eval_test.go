@@ -285,3 +285,53 @@ func TestModuleImportedTwice(t *testing.T) {
 		t.Errorf("package %q: want the flake's berth", ev.Package)
 	}
 }
+
+// TestTakeoverScript runs berth-takeover's script against a real process
+// standing for the agent, started through a wrapper (so its
+// /proc/PID/exe is not the package's bin/berth), with systemctl replaced
+// by a stand-in that reports that process and records restarts.
+func TestTakeoverScript(t *testing.T) {
+	ev := evalModule(t, `{`+gitSSH+`}`)
+	want := ev.Service.Environment["BERTH_INSTALLED"]
+	tests := []struct {
+		name    string
+		agent   []string // the agent's environment; nil: no agent running
+		restart bool
+	}{
+		{"agent current, wrapped binary", []string{"BERTH_INSTALLED=" + want}, false},
+		{"agent of an older install", []string{"BERTH_INSTALLED=/nix/store/old-berth /nix/store/old-berth.yaml"}, true},
+		{"agent from before the marker", []string{"PATH=/usr/bin:/bin"}, true},
+		{"no agent", nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			pid := "0"
+			if tt.agent != nil {
+				agent := exec.Command("/bin/sh", "-c", "exec sleep 60")
+				agent.Env = tt.agent
+				if err := agent.Start(); err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { agent.Process.Kill(); agent.Wait() })
+				pid = fmt.Sprint(agent.Process.Pid)
+			}
+			systemctl := filepath.Join(dir, "systemctl")
+			stub := "#!/bin/sh\ncase $1 in\nshow) echo " + pid + " ;;\nrestart) echo \"$*\" >> " + dir + "/restarts ;;\nesac\n"
+			if err := os.WriteFile(systemctl, []byte(stub), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			script := strings.ReplaceAll(ev.Takeover.Script, "/nix/store/00000000000000000000000000000000-systemd/bin/systemctl", systemctl)
+			if strings.Contains(script, "/nix/store/00000000000000000000000000000000-") {
+				t.Fatalf("the script uses more than systemctl from stubbed packages:\n%s", script)
+			}
+			if out, err := exec.Command("bash", "-e", "-c", script).CombinedOutput(); err != nil {
+				t.Fatalf("script: %v\n%s", err, out)
+			}
+			_, err := os.Stat(filepath.Join(dir, "restarts"))
+			if restarted := err == nil; restarted != tt.restart {
+				t.Errorf("agent restarted: %v, want %v", restarted, tt.restart)
+			}
+		})
+	}
+}
