@@ -14,6 +14,15 @@ in
     "${modulesPath}/testing/test-instrumentation.nix"
   ];
   system.stateVersion = lib.trivial.release;
+
+  # qemu-vm's root disk has no partition table, so GRUB cannot be installed
+  # on it and every `switch-to-configuration boot` (berth's promote) would
+  # fail. As nixpkgs' own switch tests do, the boot loader install is
+  # replaced: it records which system it was asked to make the boot
+  # default, for the test to compare with the system profile.
+  system.build.installBootLoader = lib.mkForce (pkgs.writeShellScript "berth-vm-test-install-bootloader" ''
+    echo "$1" > /run/berth-vm-test-bootloader
+  '');
   virtualisation.vlans = [ 1 ];
   networking.interfaces.eth1.ipv4.addresses = lib.mkForce [{ inherit address; prefixLength = 24; }];
   networking.firewall.allowedTCPPorts = [ 9420 ];
@@ -34,6 +43,11 @@ in
       schedule.cron = "@every 24h";
       schedule.jitter = "0";
       activation.settle = "5s";
+      # A dead-man window short enough for the test to wait for; it may
+      # not be shorter than test_timeout + settle + max_deadline.
+      activation.test_timeout = "3m";
+      health.max_deadline = "1m";
+      health.deadman.window = "5m";
       webhook = {
         enabled = true;
         listen = ":9420";
