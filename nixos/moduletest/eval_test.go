@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/berth-nix/berth/internal/testenv"
@@ -53,31 +52,11 @@ func nixpkgsLib(t *testing.T) string {
 	return dir
 }
 
-var (
-	berthOnce sync.Once
-	berthDir  string
-	berthErr  error
-)
-
-// berthPackage builds cmd/berth once into a directory laid out as a
-// package (bin/berth), for the module's check derivation to run.
+// berthPackage is a directory laid out as a package (bin/berth) holding
+// the berth built from this checkout, for the module's check derivation.
 func berthPackage(t *testing.T) string {
 	t.Helper()
-	berthOnce.Do(func() {
-		berthDir, berthErr = os.MkdirTemp("", "berth-module-pkg-")
-		if berthErr != nil {
-			return
-		}
-		cmd := exec.Command("go", "build", "-o", filepath.Join(berthDir, "bin", "berth"), "../../cmd/berth")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			berthErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if berthErr != nil {
-		t.Fatal(berthErr)
-	}
-	return berthDir
+	return filepath.Dir(filepath.Dir(testenv.BerthBinary(t, "../../cmd/berth")))
 }
 
 // evalModule evaluates the module with the given settings (JSON) and more
