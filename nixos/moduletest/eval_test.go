@@ -314,3 +314,25 @@ func TestTakeoverScript(t *testing.T) {
 		})
 	}
 }
+
+// TestVMTestSettings: the settings the NixOS VM test gives its fleet hosts
+// (nixos/tests/fleet/settings.nix), which cannot run here, pass the same
+// build-time check as any host's.
+func TestVMTestSettings(t *testing.T) {
+	for _, sftp := range []string{"false", "true"} {
+		t.Run("sftp="+sftp, func(t *testing.T) {
+			settings, err := exec.Command("nix-instantiate", "--eval", "--strict", "--json",
+				filepath.Join(repoRoot, "nixos/tests/fleet/settings.nix"), "--arg", "sftp", sftp).Output()
+			if err != nil {
+				t.Fatalf("fleet/settings.nix: %v", err)
+			}
+			ev := evalModule(t, string(settings), "--arg", "openFirewall", "true")
+			if len(ev.FailedAssertions) > 0 {
+				t.Fatalf("assertions failed: %q", ev.FailedAssertions)
+			}
+			if out, ok := buildChecks(t, ev); !ok {
+				t.Fatalf("check-config refused the VM test's settings:\n%s", out)
+			}
+		})
+	}
+}
