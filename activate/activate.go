@@ -1,10 +1,10 @@
 // Package activate applies one staged configuration to this machine as a
-// transaction: build, preflight, test, verify, then promote to the boot
-// default, or revert the running system to the recorded previous one.
+// transaction: build, pre-hook, preflight, files, test, verify, then
+// promote to the boot default, or revert to the recorded previous system.
 //
 // The boot entry and the system profile are only ever touched in the
 // promote phase, after the new system ran and was judged healthy. Every
-// step from test onwards is journaled before it starts, so an agent that
+// step from files onwards is journaled before it starts, so an agent that
 // dies at any point can Resume the attempt and converge.
 package activate
 
