@@ -77,3 +77,25 @@ func TestTestPhaseRefusedByLock(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusedSwitchRunsAgainInSystemd: with real systemd, a switch whose
+// first run is refused by the lock (NixOS's message and status) runs
+// again in a unit of the same name, which the journal names, and its
+// outcome is the second run's. Inside the test host only.
+func TestRefusedSwitchRunsAgainInSystemd(t *testing.T) {
+	a, p, calls := deadManHost(t, time.Minute)
+	a.DeadMan, a.LockPath, a.Policy.LockWait = nil, filepath.Join(t.TempDir(), "switch.lock"), 30*time.Second
+	stc := filepath.Join(p.Previous, "bin/switch-to-configuration")
+	script := "#!/bin/sh\necho \"$1\" >> " + calls + "\n" +
+		"if [ ! -e " + calls + ".refused ]; then touch " + calls + ".refused; echo 'Could not acquire lock' >&2; exit 11; fi\n"
+	if err := os.WriteFile(stc, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	o, err := a.switchTo(context.Background(), p.Previous, "test", unitName("test", p.ID), p.LogPath, 30*time.Second, nil)
+	if err != nil || o.ExitCode != 0 || !o.Done {
+		t.Fatalf("got %+v, %v; want the second run's success", o, err)
+	}
+	if got, _ := os.ReadFile(calls); string(got) != "test\ntest\n" {
+		t.Errorf("switch-to-configuration ran with %q, want test twice", got)
+	}
+}
