@@ -15,7 +15,7 @@ func TestStatusShowsSignerAndStaleness(t *testing.T) {
 	st := reconciler.State{
 		Applied:   &reconciler.Revision{Revision: "main@sha1:abc", Digest: "sha256:1", Signer: "alice (ssh ED25519 SHA256:x)"},
 		LastPoll:  time.Now(),
-		SeenSince: time.Now().Add(-48 * time.Hour),
+		MadeAt:    time.Now().Add(-48 * time.Hour),
 		LastSeen:  "main@sha1:abc",
 	}
 	s := control.Status{Host: "h", State: st}
@@ -23,7 +23,7 @@ func TestStatusShowsSignerAndStaleness(t *testing.T) {
 	var out bytes.Buffer
 	printStatus(&out, s)
 	printFreshness(&out, fresh)
-	for _, want := range []string{"signed by  alice (ssh ED25519 SHA256:x)", "source stale  the source has answered main@sha1:abc since"} {
+	for _, want := range []string{"signed by  alice (ssh ED25519 SHA256:x)", "source stale  the newest revision accepted from the source was made at"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("got\n%s\nwant a line containing %q", out.String(), want)
 		}
