@@ -86,7 +86,7 @@ func printStatus(out io.Writer, s status) {
 		fmt.Fprintf(w, "\t(not retried until the host's configuration changes; berth run --retry forces)\n")
 	}
 	if st.FetchFailures > 0 {
-		fmt.Fprintf(w, "failures\t%d in a row (retrying with backoff)\n", st.FetchFailures)
+		fmt.Fprintf(w, "failures\t%d transient in a row (retried with backoff: next poll)\n", st.FetchFailures)
 	}
 	if p := st.InProgress; p != nil {
 		fmt.Fprintf(w, "in progress\t%s, phase %s\n", p.Revision.Revision, p.Progress.Phase)

@@ -13,10 +13,10 @@ import (
 
 func TestStatusShowsSignerAndStaleness(t *testing.T) {
 	st := reconciler.State{
-		Applied:   &reconciler.Revision{Revision: "main@sha1:abc", Digest: "sha256:1", Signer: "alice (ssh ED25519 SHA256:x)"},
-		LastPoll:  time.Now(),
-		MadeAt:    time.Now().Add(-48 * time.Hour),
-		LastSeen:  "main@sha1:abc",
+		Applied:  &reconciler.Revision{Revision: "main@sha1:abc", Digest: "sha256:1", Signer: "alice (ssh ED25519 SHA256:x)"},
+		LastPoll: time.Now(),
+		MadeAt:   time.Now().Add(-48 * time.Hour),
+		LastSeen: "main@sha1:abc",
 	}
 	s := control.Status{Host: "h", State: st}
 	fresh := st.Freshness(time.Now(), 24*time.Hour)

@@ -25,6 +25,9 @@ type Status struct {
 	// NextPoll is when the agent polls next on its schedule; known only
 	// when a running agent answered.
 	NextPoll time.Time `json:"next_poll,omitzero"`
+	// Reconciling is true while the agent runs a reconcile; NextPoll is
+	// chosen when it ends.
+	Reconciling bool `json:"reconciling,omitempty"`
 	// Agent says whether a running agent answered (false: read from the
 	// state files).
 	Agent bool `json:"agent"`

@@ -20,7 +20,8 @@ func (b AgentBackend) Status(context.Context) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
-	return Status{Host: b.Agent.Rec.Host, State: st, Paused: b.Agent.Paused(), NextPoll: b.Agent.Next(), Agent: true}, nil
+	return Status{Host: b.Agent.Rec.Host, State: st, Paused: b.Agent.Paused(), NextPoll: b.Agent.Next(),
+		Reconciling: b.Agent.Reconciling(), Agent: true}, nil
 }
 
 // History lists up to limit attempts, newest first; limit <= 0 lists all.
