@@ -100,7 +100,7 @@ func (a *Agent) observe(rep Report) {
 	if a.Observer == nil {
 		return
 	}
-	st, err := a.Rec.Store.Load()
+	st, _, err := a.Rec.CurrentState()
 	if err != nil {
 		a.Rec.log().Warn("cannot read state for metrics", "err", err)
 	}

@@ -50,7 +50,8 @@ type Reconciler struct {
 	// Now is time.Now unless a test replaces it.
 	Now func() time.Time
 
-	seq int
+	seq     int
+	unsaved unsaved
 }
 
 // Options qualify one reconcile.

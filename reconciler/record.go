@@ -41,8 +41,10 @@ func (r *Reconciler) record(w *run, err error) Report {
 	}
 	w.st.Last = r.summary(w, rep)
 	rep.Failures = w.st.FetchFailures
-	if serr := r.Store.Save(w.st); serr != nil {
-		r.log().Error("cannot save state", "path", r.Store.Path, "err", serr)
+	serr := r.Store.Save(w.st)
+	r.unsaved.keep(w.st, serr)
+	if serr != nil {
+		r.log().Error("cannot save state; keeping it in memory", "path", r.Store.Path, "err", serr)
 		rep.Err = errors.Join(rep.Err, serr)
 	}
 	r.report(w, rep)

@@ -37,7 +37,7 @@ func (r *Reconciler) Run(ctx context.Context, opts Options) (rep Report) {
 		return Report{Result: ResultFailed, Err: fault.Transientf("another reconcile is running: %w", err)}
 	}
 	defer unlock()
-	st, err := r.Store.Load()
+	st, err := r.load()
 	if err != nil {
 		return Report{Result: ResultFailed, Err: err}
 	}

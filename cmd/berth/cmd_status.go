@@ -58,6 +58,9 @@ func printStatus(out io.Writer, s status) {
 	defer w.Flush()
 	st := s.State
 	fmt.Fprintf(w, "host\t%s\n", s.Host)
+	if s.StateNotSaved != "" {
+		fmt.Fprintf(w, "state\t%s: %s\n", "NOT SAVED, shown from the agent's memory", s.StateNotSaved)
+	}
 	if a := st.Applied; a != nil {
 		fmt.Fprintf(w, "applied\t%s (%s)\n", a.Revision, ago(a.At))
 		fmt.Fprintf(w, "  system\t%s\n", a.Toplevel)
