@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"sync"
 
 	git "github.com/go-git/go-git/v5"
@@ -95,6 +96,9 @@ func (s *Source) Fetch(ctx context.Context) (source.Artifact, error) {
 	defer cancel()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// A fetch and a large tree leave much garbage in a process that then
+	// sleeps until the next poll: give it back to the system now.
+	defer debug.FreeOSMemory()
 	if s.discard {
 		if err := os.RemoveAll(s.cfg.StateDir); err != nil {
 			return source.Artifact{}, s.localErr("discarding refused revisions", err)
@@ -145,7 +149,7 @@ func (s *Source) stage(r *git.Repository, c *object.Commit) (source.Artifact, er
 	if err != nil {
 		return source.Artifact{}, s.localErr("reading tree of "+c.Hash.String(), err)
 	}
-	fsys := commitFS{root: root, store: r.Storer, mtime: c.Committer.When}
+	fsys := newCommitFS(root, r.Storer, c.Committer.When)
 	tr, err := tree.Resolve(fsys, s.cfg.HostDir, s.cfg.Limits)
 	if err != nil {
 		return source.Artifact{}, fmt.Errorf("git source: %s: %w", s.revision(c.Hash), err)

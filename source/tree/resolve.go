@@ -85,6 +85,12 @@ func (w *walker) dir(rel, real string, depth int, ancestors []string) error {
 	if err != nil {
 		return fault.AsTransient(err)
 	}
+	// Refuse a directory that alone goes over the limit before looking at
+	// any of its entries: each costs a lookup, and a hostile tree can
+	// list millions.
+	if len(w.entries)+len(list) > w.lim.MaxFiles {
+		return fault.Stallingf("%s: more than %d files and directories (%s alone lists %d)", w.host, w.lim.MaxFiles, w.show(rel), len(list))
+	}
 	for _, de := range list {
 		if err := w.child(rel, real, de.Name(), depth+1, ancestors); err != nil {
 			return err
@@ -95,6 +101,11 @@ func (w *walker) dir(rel, real string, depth int, ancestors []string) error {
 
 // child resolves and adds one directory entry and what lies below it.
 func (w *walker) child(rel, real, name string, depth int, ancestors []string) error {
+	if name == "" || name == "." || name == ".." || strings.Contains(name, "/") {
+		// Only a crafted git tree holds such a name; joined to a path it
+		// would name another entry.
+		return fault.Stallingf("%s/%s: an entry named %q is not allowed", w.show(rel), name, name)
+	}
 	p := path.Join(rel, name)
 	if err := w.admit(p, depth); err != nil {
 		return err
