@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/berth-nix/berth/internal/fault"
@@ -74,11 +75,13 @@ func (w *growthWatch) stop() error {
 	return nil
 }
 
-// dirSize adds up the sizes of the regular files under dir.
+// dirSize adds up the sizes of the regular files under dir, except a
+// screened incoming pack, which is being copied into the repository and
+// would otherwise count twice.
 func dirSize(dir string) int64 {
 	var n int64
 	filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() {
+		if err == nil && d.Type().IsRegular() && !strings.HasSuffix(d.Name(), screenedSuffix) {
 			if info, err := d.Info(); err == nil {
 				n += info.Size()
 			}

@@ -59,8 +59,13 @@ type screenWriter struct {
 	lim packLimits
 }
 
+// screenedSuffix marks an incoming pack that passed the screen while the
+// repository copies it: the growth watch does not count it again.
+const screenedSuffix = ".screened"
+
 func (w *screenWriter) Close() error {
-	defer os.Remove(w.Name())
+	name := w.Name()
+	defer func() { os.Remove(name) }()
 	defer w.File.Close()
 	if _, err := w.Seek(0, io.SeekStart); err != nil {
 		return err
@@ -68,6 +73,10 @@ func (w *screenWriter) Close() error {
 	if err := screenPack(bufio.NewReader(w.File), w.lim); err != nil {
 		return err
 	}
+	if err := os.Rename(name, name+screenedSuffix); err != nil {
+		return err
+	}
+	name += screenedSuffix
 	if _, err := w.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
