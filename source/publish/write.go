@@ -76,6 +76,9 @@ func (a access) apply(path string, m fs.FileMode) error {
 	if err := os.Lchown(path, 0, a.gid); err != nil {
 		return err
 	}
+	if m&fs.ModeSymlink != 0 {
+		return nil // a link's mode means nothing, and chmod would follow it
+	}
 	return os.Chmod(path, a.mode(m))
 }
 
@@ -181,9 +184,27 @@ func intact(dir string, m *manifest.Manifest) error {
 			}
 			continue
 		}
+		if f.Mode == manifest.ModeLink {
+			if err := sameLink(p, f); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := sameFile(p, f); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+func sameLink(p string, f manifest.File) error {
+	target, err := os.Readlink(p)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256([]byte(target))
+	if int64(len(target)) != f.Size || hex.EncodeToString(sum[:]) != f.SHA256 {
+		return fmt.Errorf("%s: link target differs from the manifest", p)
 	}
 	return nil
 }

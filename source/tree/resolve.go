@@ -110,6 +110,11 @@ func (w *walker) child(rel, real, name string, depth int, ancestors []string) er
 	if err := w.admit(p, depth); err != nil {
 		return err
 	}
+	if strings.HasPrefix(p, "files/") {
+		if keep, err := w.filesLink(p, path.Join(real, name)); keep || err != nil {
+			return err
+		}
+	}
 	target, info, err := w.canonical(path.Join(real, name))
 	if err != nil {
 		return fmt.Errorf("%s: %w", w.show(p), err)
@@ -125,6 +130,55 @@ func (w *walker) child(rel, real, name string, depth int, ancestors []string) er
 		return w.file(p, target, info)
 	}
 	return fault.Stallingf("%s: %s is not a regular file or directory (mode %s)", w.show(p), orRoot(target), info.Mode().Type())
+}
+
+// filesLink adds the entry at p, below files/, as a link when the
+// canonical path src is one (keep reports that it did). Such links are
+// installed as links, so they are not followed; one whose target leaves
+// files/ is refused.
+func (w *walker) filesLink(p, src string) (keep bool, err error) {
+	fi, err := w.fsys.Lstat(src)
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", w.show(p), missing(src, err))
+	}
+	if fi.Mode()&fs.ModeSymlink == 0 {
+		return false, nil
+	}
+	target, err := w.fsys.ReadLink(src)
+	if err != nil {
+		return false, fault.AsTransient(err)
+	}
+	if err := checkTarget(w.show(p), target); err != nil {
+		return false, err
+	}
+	if leavesFiles(path.Dir(p), target) {
+		return false, fault.Stallingf("%s: symlink to %s leaves files/; links in files/ are installed as links and must point inside it", w.show(p), target)
+	}
+	if w.bytes += int64(len(target)); w.bytes > w.lim.MaxBytes {
+		return false, fault.Stallingf("%s: files larger than %d bytes in total", w.host, w.lim.MaxBytes)
+	}
+	sum := sha256.Sum256([]byte(target))
+	w.entries = append(w.entries, Entry{Path: p, Mode: ModeLink, Size: int64(len(target)), SHA256: hex.EncodeToString(sum[:]), Link: target})
+	return true, nil
+}
+
+// leavesFiles reports whether target, followed from dir (a path below
+// the host directory, inside files/) without looking at the tree, climbs
+// above files/ at any step.
+func leavesFiles(dir, target string) bool {
+	depth := strings.Count(dir, "/") // "files" is 0, "files/etc" 1
+	for _, c := range strings.Split(target, "/") {
+		switch c {
+		case "", ".":
+		case "..":
+			if depth--; depth < 0 {
+				return true
+			}
+		default:
+			depth++
+		}
+	}
+	return false
 }
 
 // admit checks the name and the entry and depth limits for p.
