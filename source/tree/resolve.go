@@ -166,7 +166,13 @@ func (w *walker) filesLink(p, src string) (keep bool, err error) {
 // the host directory, inside files/) without looking at the tree, climbs
 // above files/ at any step.
 func leavesFiles(dir, target string) bool {
-	depth := strings.Count(dir, "/") // "files" is 0, "files/etc" 1
+	return Climbs(strings.Count(dir, "/"), target) // "files" is 0 deep, "files/etc" 1
+}
+
+// Climbs reports whether the relative link target, followed by its names
+// alone from a directory depth levels below a root, climbs above that
+// root at any step.
+func Climbs(depth int, target string) bool {
 	for _, c := range strings.Split(target, "/") {
 		switch c {
 		case "", ".":
