@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/format/packfile"
@@ -57,6 +58,14 @@ type screenWriter struct {
 	*os.File
 	pw  storer.PackfileWriter
 	lim packLimits
+}
+
+// dropIncoming removes incoming packs an interrupted fetch left in dir.
+func dropIncoming(dir string) {
+	left, _ := filepath.Glob(filepath.Join(dir, "incoming-*.pack*"))
+	for _, p := range left {
+		os.Remove(p)
+	}
 }
 
 // screenedSuffix marks an incoming pack that passed the screen while the

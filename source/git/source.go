@@ -105,6 +105,7 @@ func (s *Source) Fetch(ctx context.Context) (source.Artifact, error) {
 		}
 		s.discard = false
 	}
+	dropIncoming(s.cfg.StateDir)
 	s.grownFrom = dirSize(s.cfg.StateDir)
 	a, err := s.fetchStage(ctx)
 	if errors.Is(err, plumbing.ErrObjectNotFound) {
