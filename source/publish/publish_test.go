@@ -249,3 +249,25 @@ func TestBadInvocations(t *testing.T) {
 		t.Errorf("got %v, want the lock refused", err)
 	}
 }
+
+// TestFilesLinksArePublishedAsLinks: a link below files/ is published as
+// the same link (its own mode untouched, its target not chmodded), and an
+// unchanged host with links is found intact on the next run.
+func TestFilesLinksArePublishedAsLinks(t *testing.T) {
+	e := newEnv(t, "alpha")
+	e.write("hosts/alpha/flake.nix", "{ }\n", 0o644)
+	e.write("hosts/alpha/files/etc/target", "t\n", 0o644)
+	if err := os.Symlink("target", filepath.Join(e.fleet, "hosts/alpha/files/etc/link")); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.run(false)["alpha"]; r.Action != Published {
+		t.Fatalf("got %+v, want published", r)
+	}
+	root := filepath.Join(e.chroots, "alpha/config", e.manifest("alpha").TreeDir())
+	if got, err := os.Readlink(filepath.Join(root, "files/etc/link")); err != nil || got != "target" {
+		t.Errorf("published link: got %q, %v, want a link to target", got, err)
+	}
+	if r := e.run(false)["alpha"]; r.Action != Unchanged {
+		t.Errorf("second run: got %+v, want unchanged", r)
+	}
+}
