@@ -57,3 +57,31 @@ func TestSwappedDirectoryIsNotFollowed(t *testing.T) {
 		t.Errorf("alice's moved file now holds %q", data)
 	}
 }
+
+// TestChangedSincePlanIsRefused: a path whose kind or owner changed
+// between planning and installing is not touched; the install fails and
+// what it did is restored.
+func TestChangedSincePlanIsRefused(t *testing.T) {
+	for name, change := range map[string]func(f *fx, p string){
+		"owner": func(f *fx, p string) { must(f.t, os.Chown(p, 1000, 1000)) },
+		"kind": func(f *fx, p string) {
+			must(f.t, os.Remove(p))
+			must(f.t, os.Mkdir(p, 0o755))
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newFx(t)
+			f.put("etc/motd", "the admin's\n", 0o644)
+			p, err := f.in.Plan(f.tree(map[string]node{"etc/motd": file("fleet\n"), "etc/new": file("new\n")}, "/etc/motd:\n  replace: true\n"))
+			must(t, err)
+			change(f, filepath.Join(f.root, "etc/motd"))
+			before := f.state()
+			if err := f.in.Install("a1", p); err == nil {
+				t.Fatalf("install over a changed path succeeded")
+			}
+			if got := f.state(); !sameMap(got, before) {
+				t.Errorf("after the failed install got\n%v\nwant\n%v", got, before)
+			}
+		})
+	}
+}
