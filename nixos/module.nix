@@ -366,6 +366,7 @@ in
         RestartSec = 2;
         WatchdogSec = cfg.watchdogSec;
         TimeoutStopSec = "90s";
+        MemoryMax = lib.mkDefault "3G"; # room for `nix build`'s evaluation, which runs in this unit; see docs/security.md
         StateDirectory = "berth";
         StateDirectoryMode = "0700";
         # Holds the control socket (control.socket).

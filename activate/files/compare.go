@@ -54,34 +54,39 @@ func sameAttrs(w want, fi fs.FileInfo) bool {
 	return w.Kind == KindLink || fi.Mode()&permBits == w.Mode
 }
 
-// sameContent says whether the path t (described by fi) already holds
-// what w installs: the same bytes, or the same link target.
-func sameContent(w want, t string, fi fs.FileInfo) (bool, error) {
+// sameContent says whether the installed path of w (described by fi)
+// already holds what w installs: the same bytes, or the same link target.
+func (in *Installer) sameContent(w want, fi fs.FileInfo) (bool, error) {
 	if kindOf(fi) != w.Kind {
 		return false, nil
 	}
+	l, err := in.locate(w.Path)
+	if err != nil {
+		return false, err
+	}
+	defer l.close()
 	if w.Kind == KindLink {
-		cur, err := os.Readlink(t)
+		cur, err := l.readlink()
 		return err == nil && cur == w.Link, err
 	}
 	src, err := os.Stat(w.Src)
 	if err != nil || src.Size() != fi.Size() {
 		return false, err
 	}
-	return sameBytes(w.Src, t)
-}
-
-func sameBytes(a, b string) (bool, error) {
-	fa, err := os.Open(a)
+	fa, err := os.Open(w.Src)
 	if err != nil {
 		return false, err
 	}
 	defer fa.Close()
-	fb, err := os.Open(b)
+	fb, err := l.openFile()
 	if err != nil {
 		return false, err
 	}
 	defer fb.Close()
+	return sameBytes(fa, fb)
+}
+
+func sameBytes(fa, fb io.Reader) (bool, error) {
 	ba, bb := make([]byte, 64<<10), make([]byte, 64<<10)
 	for {
 		na, ea := io.ReadFull(fa, ba)
@@ -102,12 +107,18 @@ func sameBytes(a, b string) (bool, error) {
 
 func isEOF(err error) bool { return err == io.EOF || err == io.ErrUnexpectedEOF }
 
-// lstat is os.Lstat where a missing path, or one whose parent is not a
-// directory (about to be replaced by one), is reported as absent.
-func lstat(t string) (fs.FileInfo, bool, error) {
-	fi, err := os.Lstat(t)
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+// lstat describes the installed path p without following links, on the
+// way or at its end. A missing path, or one below a path that is not a
+// directory (about to be replaced by one, or refused when it is
+// planned), is reported as absent.
+func (in *Installer) lstat(p string) (fs.FileInfo, bool, error) {
+	l, err := in.locate(p)
+	if errors.Is(err, errOnTheWay) || errors.Is(err, fs.ErrNotExist) {
 		return nil, false, nil
 	}
-	return fi, err == nil, err
+	if err != nil {
+		return nil, false, err
+	}
+	defer l.close()
+	return l.lstat()
 }

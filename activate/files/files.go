@@ -40,8 +40,5 @@ func (in *Installer) backupRoot() string { return filepath.Join(in.StateDir, "ba
 
 func (in *Installer) backupDir(id string) string { return filepath.Join(in.backupRoot(), id) }
 
-// target is where the installed path p lives on this machine.
-func (in *Installer) target(p string) string { return filepath.Join(in.Root, filepath.FromSlash(p)) }
-
 // Manifest returns the manifest of what is installed now.
 func (in *Installer) Manifest() (Manifest, error) { return loadManifest(in.manifestPath()) }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/berth-nix/berth/internal/fault"
+	"github.com/berth-nix/berth/source/tree"
 )
 
 // Kinds of installed paths.
@@ -132,18 +133,7 @@ func escapes(dir, target string) bool {
 	if dir == "/" {
 		depth = 0
 	}
-	for _, c := range strings.Split(target, "/") {
-		switch c {
-		case "", ".":
-		case "..":
-			if depth--; depth < 0 {
-				return true
-			}
-		default:
-			depth++
-		}
-	}
-	return false
+	return tree.Climbs(depth, target)
 }
 
 func typeName(t fs.FileMode) string {

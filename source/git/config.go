@@ -59,6 +59,9 @@ type Config struct {
 	// MaxFetchBytes bounds how much one fetch may add to the local
 	// repository; DefaultMaxFetchBytes when zero.
 	MaxFetchBytes int64
+	// MaxObjectBytes bounds one object, and one delta's result, that a
+	// fetched pack may declare; DefaultMaxObjectBytes when zero.
+	MaxObjectBytes int64
 }
 
 // transport kinds a URL can name.

@@ -13,12 +13,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"sync"
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
+	"github.com/berth-nix/berth/internal/fault"
 	"github.com/berth-nix/berth/source"
 	"github.com/berth-nix/berth/source/tree"
 )
@@ -27,8 +29,17 @@ import (
 type Source struct {
 	cfg  Config
 	kind string
-	// mu serialises use of the repository under StateDir.
+	// mu serialises use of the repository under StateDir, and guards
+	// the fields below.
 	mu sync.Mutex
+	// grownFrom is the repository's size when the latest Fetch began:
+	// that fetch and the history deepening that follows it share one
+	// source.max_fetch_bytes budget. -1 before the first Fetch.
+	grownFrom int64
+	// discard says that the repository holds a revision that was
+	// refused; the next Fetch starts from an empty one, so refused pushes
+	// do not pile up on disk.
+	discard bool
 }
 
 var _ source.Source = (*Source)(nil)
@@ -41,7 +52,7 @@ func New(cfg Config) (*Source, error) {
 	}
 	cfg = cfg.withDefaults()
 	kind, _ := urlKind(cfg.URL)
-	return &Source{cfg: cfg, kind: kind}, nil
+	return &Source{cfg: cfg, kind: kind, grownFrom: -1}, nil
 }
 
 // String describes the source without secrets.
@@ -85,14 +96,36 @@ func (s *Source) Fetch(ctx context.Context) (source.Artifact, error) {
 	defer cancel()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// A fetch and a large tree leave much garbage in a process that then
+	// sleeps until the next poll: give it back to the system now.
+	defer debug.FreeOSMemory()
+	if s.discard {
+		if err := os.RemoveAll(s.cfg.StateDir); err != nil {
+			return source.Artifact{}, s.localErr("discarding refused revisions", err)
+		}
+		s.discard = false
+	}
+	dropIncoming(s.cfg.StateDir)
+	s.grownFrom = dirSize(s.cfg.StateDir)
 	a, err := s.fetchStage(ctx)
 	if errors.Is(err, plumbing.ErrObjectNotFound) {
 		if err := os.RemoveAll(s.cfg.StateDir); err != nil {
 			return source.Artifact{}, s.localErr("discarding incomplete repository", err)
 		}
+		s.grownFrom = 0
 		a, err = s.fetchStage(ctx)
 	}
+	s.discard = fault.ClassOf(err) == fault.Stalling
 	return a, err
+}
+
+// refused records that the revision last fetched was refused (its
+// signature, or its history): the next Fetch discards the local
+// repository, and with it the refused objects.
+func (s *Source) refused() {
+	s.mu.Lock()
+	s.discard = true
+	s.mu.Unlock()
 }
 
 func (s *Source) fetchStage(ctx context.Context) (source.Artifact, error) {
@@ -117,7 +150,7 @@ func (s *Source) stage(r *git.Repository, c *object.Commit) (source.Artifact, er
 	if err != nil {
 		return source.Artifact{}, s.localErr("reading tree of "+c.Hash.String(), err)
 	}
-	fsys := commitFS{root: root, store: r.Storer, mtime: c.Committer.When}
+	fsys := newCommitFS(root, r.Storer, c.Committer.When)
 	tr, err := tree.Resolve(fsys, s.cfg.HostDir, s.cfg.Limits)
 	if err != nil {
 		return source.Artifact{}, fmt.Errorf("git source: %s: %w", s.revision(c.Hash), err)

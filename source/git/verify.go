@@ -63,6 +63,9 @@ func (v *CommitVerifier) Verify(ctx context.Context, art source.Artifact) (strin
 	}
 	id, err := v.verifyCommit(c)
 	if err != nil {
+		if fault.ClassOf(err) == fault.Stalling {
+			v.src.refused()
+		}
 		return "", fmt.Errorf("commit %s: %w", c.Hash, err)
 	}
 	return id, nil

@@ -137,8 +137,12 @@ func (o Options) host(fsys fs.ReadLinkFS, name string) Result {
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return Result{Host: name, Action: NoChroot, Reason: fmt.Sprintf("no directory %s (add the host's SFTP account first)", dir)}
 	}
-	cur, serial := current(dir, o.Limits)
 	r := Result{Host: name}
+	if _, err := accessOf(dir); err != nil {
+		r.Action, r.Reason = Failed, err.Error()
+		return r
+	}
+	cur, serial := current(dir, o.Limits)
 	if cur != nil {
 		r.Previous = cur.Revision()
 	}
