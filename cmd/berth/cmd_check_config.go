@@ -6,7 +6,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/berth-nix/berth/internal/config"
+	"github.com/berth-nix/berth/config"
 )
 
 func newCheckConfigCmd(g *globals) *cobra.Command {

@@ -8,9 +8,9 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/berth-nix/berth/internal/config"
-	"github.com/berth-nix/berth/internal/control"
+	"github.com/berth-nix/berth/config"
 	"github.com/berth-nix/berth/reconciler"
+	"github.com/berth-nix/berth/reconciler/control"
 )
 
 // Read commands ask the running agent first and fall back to the files it

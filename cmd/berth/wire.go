@@ -9,8 +9,8 @@ import (
 
 	"github.com/berth-nix/berth/activate"
 	"github.com/berth-nix/berth/activate/files"
+	"github.com/berth-nix/berth/config"
 	"github.com/berth-nix/berth/health"
-	"github.com/berth-nix/berth/internal/config"
 	"github.com/berth-nix/berth/nixos"
 	"github.com/berth-nix/berth/reconciler"
 	gitsource "github.com/berth-nix/berth/source/git"

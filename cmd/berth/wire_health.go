@@ -6,8 +6,8 @@ import (
 	"slices"
 
 	"github.com/berth-nix/berth/activate"
+	"github.com/berth-nix/berth/config"
 	"github.com/berth-nix/berth/health"
-	"github.com/berth-nix/berth/internal/config"
 	"github.com/berth-nix/berth/nixos"
 	"github.com/berth-nix/berth/source"
 )

@@ -3,7 +3,7 @@ package main
 import (
 	"path/filepath"
 
-	"github.com/berth-nix/berth/internal/config"
+	"github.com/berth-nix/berth/config"
 	"github.com/berth-nix/berth/reconciler"
 	"github.com/berth-nix/berth/source"
 	sftpsource "github.com/berth-nix/berth/source/sftp"

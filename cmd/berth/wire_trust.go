@@ -3,7 +3,7 @@ package main
 import (
 	"os"
 
-	"github.com/berth-nix/berth/internal/config"
+	"github.com/berth-nix/berth/config"
 	gitsource "github.com/berth-nix/berth/source/git"
 	sftpsource "github.com/berth-nix/berth/source/sftp"
 	"github.com/berth-nix/berth/source/verify"
