@@ -10,10 +10,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/berth-nix/berth/internal/hostname"
 )
 
 // DefaultPath is where the agent looks for its configuration.
@@ -210,5 +211,5 @@ func Parse(name string, data []byte) (*Config, error) {
 
 // Expand replaces {hostname} in s.
 func (c *Config) Expand(s string) string {
-	return strings.ReplaceAll(s, "{hostname}", c.Hostname)
+	return hostname.Expand(s, c.Hostname)
 }

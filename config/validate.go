@@ -3,12 +3,13 @@ package config
 import (
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/berth-nix/berth/internal/hostname"
 )
 
 // fieldError is a validation failure of one key, given as a dotted path.
@@ -22,10 +23,6 @@ func (e *fieldError) Error() string { return e.key + ": " + e.msg }
 func bad(key, format string, args ...any) error {
 	return &fieldError{key: key, msg: fmt.Sprintf(format, args...)}
 }
-
-// hostnameRE accepts what NixOS accepts for networking.hostName and what
-// is safe inside a path and a flake attribute.
-var hostnameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$`)
 
 // CronParser is the schedule syntax: standard five fields plus
 // descriptors such as @every and @hourly.
@@ -42,8 +39,8 @@ func (c *Config) validate() error {
 }
 
 func (c *Config) validateTop() error {
-	if !hostnameRE.MatchString(c.Hostname) {
-		return bad("hostname", "%q is not a valid host name (letters, digits, - and _, up to 63)", c.Hostname)
+	if !hostname.Valid(c.Hostname) {
+		return bad("hostname", "%q is not a valid host name (%s)", c.Hostname, hostname.Rule)
 	}
 	if !filepath.IsAbs(c.StateDir) {
 		return bad("state_dir", "must be an absolute path, got %q", c.StateDir)

@@ -8,15 +8,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
-	"slices"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/berth-nix/berth/activate"
 	"github.com/berth-nix/berth/internal/atomicfile"
+	"github.com/berth-nix/berth/internal/hostname"
 	"github.com/berth-nix/berth/nixos"
 	"github.com/berth-nix/berth/source/tree"
 )
@@ -104,10 +102,10 @@ func runBuildFleet(ctx context.Context, stdout, stderr io.Writer, o buildFleetOp
 // in the host directory.
 func buildHost(ctx context.Context, nix *nixos.Nix, o buildFleetOptions, host, stage string, log io.Writer) builtHost {
 	b := builtHost{Host: host, Action: "failed"}
-	dir := strings.ReplaceAll(o.HostDir, "{hostname}", host)
+	dir := hostname.Expand(o.HostDir, host)
 	flake, err := stageHost(o.Fleet, dir, stage)
 	if err == nil {
-		b.Toplevel, err = nix.BuildFlake(ctx, flake, strings.ReplaceAll(o.Attr, "{hostname}", host), log)
+		b.Toplevel, err = nix.BuildFlake(ctx, flake, hostname.Expand(o.Attr, host), log)
 	}
 	if err == nil && o.SignKey != "" {
 		err = nix.Sign(ctx, b.Toplevel, o.SignKey, log)
@@ -157,36 +155,24 @@ func writeDeclaration(dir string, d activate.Declaration) (string, error) {
 	return "written", atomicfile.WriteFile(path, data, 0o644)
 }
 
-// hostName is what NixOS accepts for networking.hostName.
-var hostName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$`)
-
 // fleetHosts returns the named hosts, or every directory the host
 // directory template matches.
 func fleetHosts(o buildFleetOptions) ([]string, error) {
 	hosts := o.Hosts
 	if len(hosts) == 0 {
-		parent, base := filepath.Split(o.HostDir)
-		if base != "{hostname}" || strings.Contains(parent, "{hostname}") {
-			return nil, fmt.Errorf("build-fleet: host directory %q does not end in {hostname}: name the hosts", o.HostDir)
+		if _, _, err := hostname.Split(o.HostDir); err != nil {
+			return nil, fmt.Errorf("build-fleet: %w: name the hosts", err)
 		}
-		ents, err := os.ReadDir(filepath.Join(o.Fleet, parent))
-		if err != nil {
+		var err error
+		if hosts, err = hostname.List(o.Fleet, o.HostDir); err != nil {
 			return nil, fmt.Errorf("build-fleet: %w", err)
 		}
-		for _, e := range ents {
-			fi, err := os.Stat(filepath.Join(o.Fleet, parent, e.Name()))
-			if err == nil && fi.IsDir() && hostName.MatchString(e.Name()) {
-				hosts = append(hosts, e.Name())
-			}
-		}
 	}
-	for _, h := range hosts {
-		if !hostName.MatchString(h) {
-			return nil, fmt.Errorf("build-fleet: host %q: not a valid host name", h)
-		}
+	hosts, err := hostname.Sorted(hosts)
+	if err != nil {
+		return nil, fmt.Errorf("build-fleet: %w", err)
 	}
-	slices.Sort(hosts)
-	return slices.Compact(hosts), nil
+	return hosts, nil
 }
 
 func printBuilt(w io.Writer, out []builtHost, asJSON bool) error {

@@ -90,7 +90,7 @@ func TestBuildFleetFailedHost(t *testing.T) {
 
 func TestFleetHosts(t *testing.T) {
 	fleet := t.TempDir()
-	for _, d := range []string{"hosts/b", "hosts/a", "hosts/.git"} {
+	for _, d := range []string{"hosts/b", "hosts/a", "hosts/.git", "hosts/a/nixos"} {
 		os.MkdirAll(filepath.Join(fleet, d), 0o755)
 	}
 	os.WriteFile(filepath.Join(fleet, "hosts/README"), nil, 0o644)
@@ -101,7 +101,10 @@ func TestFleetHosts(t *testing.T) {
 	}{
 		{buildFleetOptions{Fleet: fleet, HostDir: "hosts/{hostname}"}, "a,b", false},
 		{buildFleetOptions{Fleet: fleet, HostDir: "hosts/{hostname}", Hosts: []string{"z", "a", "z"}}, "a,z", false},
-		{buildFleetOptions{Fleet: fleet, HostDir: "{hostname}/nixos"}, "", true},
+		// {hostname} may be followed by more path, as in fleet status.
+		{buildFleetOptions{Fleet: fleet, HostDir: "hosts/{hostname}/nixos"}, "a", false},
+		{buildFleetOptions{Fleet: fleet, HostDir: "hosts/x-{hostname}"}, "", true},
+		{buildFleetOptions{Fleet: fleet, HostDir: "hosts"}, "", true},
 		{buildFleetOptions{Fleet: fleet, HostDir: "hosts/{hostname}", Hosts: []string{"../x"}}, "", true},
 	}
 	for _, tt := range tests {

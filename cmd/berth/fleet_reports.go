@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
-	"regexp"
 	"sort"
-	"strings"
 
+	"github.com/berth-nix/berth/internal/hostname"
 	"github.com/berth-nix/berth/reconciler"
 	"github.com/berth-nix/berth/source/tree"
 )
@@ -55,17 +55,14 @@ func collectReports(dir string) (map[string]*reconciler.HostReport, map[string]s
 	return reps, files, bad, nil
 }
 
-var fleetHostRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$`)
-
 // wantedDigests resolves every host directory of the fleet repository
 // repo (hostDir is a template with {hostname}) and returns its digest,
 // the one an agent computes for the same tree.
 func wantedDigests(repo, hostDir string) (map[string]string, []badFile, error) {
-	prefix, suffix, ok := strings.Cut(hostDir, "{hostname}")
-	if !ok || strings.Contains(prefix+suffix, "{") {
-		return nil, nil, fmt.Errorf("--host-dir %q: must contain {hostname} once", hostDir)
+	if _, _, err := hostname.Split(hostDir); err != nil {
+		return nil, nil, fmt.Errorf("--host-dir: %w", err)
 	}
-	ents, err := os.ReadDir(filepath.Join(repo, prefix))
+	hosts, err := hostname.List(repo, hostDir)
 	if err != nil {
 		return nil, nil, fmt.Errorf("fleet repository: %w", err)
 	}
@@ -75,12 +72,8 @@ func wantedDigests(repo, hostDir string) (map[string]string, []badFile, error) {
 	}
 	wanted := map[string]string{}
 	var bad []badFile
-	for _, e := range ents {
-		name := e.Name()
-		dir := strings.TrimSuffix(prefix+name+suffix, "/")
-		if !fleetHostRE.MatchString(name) || !isDir(filepath.Join(repo, dir)) {
-			continue
-		}
+	for _, name := range hosts {
+		dir := path.Clean(filepath.ToSlash(hostname.Expand(hostDir, name)))
 		t, err := tree.Resolve(fsys, dir, tree.Limits{})
 		if err != nil {
 			bad = append(bad, badFile{filepath.Join(repo, dir), err.Error()})
@@ -90,11 +83,6 @@ func wantedDigests(repo, hostDir string) (map[string]string, []badFile, error) {
 		wanted[name] = t.Digest()
 	}
 	return wanted, bad, nil
-}
-
-func isDir(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.IsDir()
 }
 
 // hostNames is the sorted union of the hosts of both maps.
