@@ -59,11 +59,7 @@ func runViaAgent(ctx context.Context, c *config.Config, retry bool) (reconciler.
 	if err != nil {
 		return reconciler.Report{}, err
 	}
-	rep := reconciler.Report{Result: r.Result, Revision: r.Revision, Reason: r.Reason, Attempt: r.Attempt}
-	if r.Error != "" {
-		rep.Err = errors.New(r.Error)
-	}
-	return rep, nil
+	return r.Report(), nil
 }
 
 // printSchedule adds the pause and the next poll to berth status.
