@@ -3,7 +3,7 @@
 // {source, activate}, activate → {nixos, health}; config composes the
 // backends' settings for cmd/berth; the admin side (fleet, source/publish)
 // uses sources and the report format, never the agent's loop; internal/
-// and report are ground everything may use. Nothing imports upward.
+// and the formats (report, prebuilt) are ground everything may use. Nothing imports upward.
 package layers
 
 import (
@@ -27,6 +27,7 @@ var forbidden = map[string][]string{
 	"fleet": {"reconciler", "activate", "config", "cmd"},
 	// Formats and ground utilities sit below everything.
 	"report":   {"reconciler", "activate", "source", "health", "config", "fleet", "cmd"},
+	"prebuilt": {"reconciler", "activate", "source", "health", "config", "fleet", "cmd"},
 	"internal": {"reconciler", "activate", "source", "health", "nixos", "report", "config", "fleet", "cmd"},
 }
 
