@@ -7,7 +7,6 @@ import (
 	"github.com/berth-nix/berth/reconciler"
 	"github.com/berth-nix/berth/source"
 	sftpsource "github.com/berth-nix/berth/source/sftp"
-	"github.com/berth-nix/berth/source/tree"
 )
 
 // describedSource is a source that describes itself without secrets.
@@ -41,14 +40,11 @@ func newSource(c *config.Config) (describedSource, reconciler.Lineage, error) {
 }
 
 func newSFTPSource(c *config.Config) (*sftpsource.Source, error) {
-	s := c.Source.SFTP
-	return sftpsource.New(sftpsource.Config{
-		Address: s.Address, User: s.User, SSHKeyFile: s.SSHKeyFile, KnownHostsFile: s.KnownHostsFile,
-		Path: s.Path, Host: c.Hostname,
+	return sftpsource.New(c.Source.SFTP.Apply(sftpsource.Config{
+		Host:     c.Hostname,
 		StateDir: filepath.Join(c.StateDir, "sftp"), StageDir: filepath.Join(c.StateDir, "stage"),
-		Timeout: c.Source.Timeout,
-		Limits:  tree.Limits{MaxFiles: c.Source.MaxFiles, MaxBytes: c.Source.MaxBytes, MaxDepth: c.Source.MaxDepth},
-	})
+		Timeout: c.Source.Timeout, Limits: c.Source.Limits(),
+	}))
 }
 
 // allowRewrite is source.git.allow_history_rewrite, false for other

@@ -34,7 +34,7 @@ func TestConfigValidate(t *testing.T) {
 		{"ssh without known_hosts", func(c *Config) { c.URL, c.TokenFile, c.SSHKeyFile = "ssh://h/r", "", "/k" }, "known_hosts"},
 		{"token with ssh", func(c *Config) { c.URL, c.SSHKeyFile, c.KnownHostsFile = "ssh://h/r", "/k", "/kh" }, "token file applies only"},
 		{"key with https", func(c *Config) { c.SSHKeyFile = "/k" }, "apply only to SSH"},
-		{"bad branch", func(c *Config) { c.Branch = "a..b" }, `branch "a..b"`},
+		{"bad branch", func(c *Config) { c.Branch = "a..b" }, `branch: "a..b"`},
 		{"no host", func(c *Config) { c.Host = "" }, "host: missing"},
 		{"host dir escapes", func(c *Config) { c.HostDir = "../x" }, `host dir "../x"`},
 		{"host dir absolute", func(c *Config) { c.HostDir = "/hosts/x" }, `host dir "/hosts/x"`},

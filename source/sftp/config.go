@@ -80,23 +80,13 @@ func (c Config) withDefaults() Config {
 // Validate reports the first problem with c, naming the field.
 func (c Config) Validate() error {
 	c = c.withDefaults()
-	host, port, err := net.SplitHostPort(c.Address)
-	switch {
-	case err != nil || host == "" || port == "":
-		return fmt.Errorf("sftp source: address %q: want host:port", c.Address)
-	case c.User == "":
-		return fmt.Errorf("sftp source: user: missing")
-	case c.Host == "":
-		return fmt.Errorf("sftp source: host: missing")
-	case c.SSHKeyFile == "" || c.KnownHostsFile == "":
-		return fmt.Errorf("sftp source: both an SSH key file and a known_hosts file are required")
-	case path.IsAbs(c.Path) && path.Clean(c.Path) == "/":
-		return fmt.Errorf("sftp source: path %q: want the configuration directory, not the chroot itself", c.Path)
+	if err := checkServer(c.Address, c.User, c.SSHKeyFile, c.KnownHostsFile, c.Path); err != nil {
+		return fmt.Errorf("sftp source: %w", err)
 	}
-	for _, d := range []struct{ name, path string }{
-		{"state dir", c.StateDir}, {"stage dir", c.StageDir},
-		{"ssh key file", c.SSHKeyFile}, {"known_hosts file", c.KnownHostsFile},
-	} {
+	if c.Host == "" {
+		return fmt.Errorf("sftp source: host: missing")
+	}
+	for _, d := range []struct{ name, path string }{{"state dir", c.StateDir}, {"stage dir", c.StageDir}} {
 		if !filepath.IsAbs(d.path) {
 			return fmt.Errorf("sftp source: %s %q: want an absolute path", d.name, d.path)
 		}
