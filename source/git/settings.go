@@ -108,12 +108,12 @@ func urlKind(raw string) (string, error) {
 		return "", settings.Errorf("url", "does not parse")
 	}
 	if _, ok := u.User.Password(); ok {
-		return "", settings.Errorf("url", "%s: must not carry a password; put the token in token_file", u.Redacted())
+		return "", settings.Errorf("url", "%s: must not carry a password; put the token in token_file", redactURL(raw))
 	}
 	switch u.Scheme {
 	case "https", "http":
 		if u.User != nil {
-			return "", settings.Errorf("url", "%s: must not carry a user; set username and token_file", u.Redacted())
+			return "", settings.Errorf("url", "%s: must not carry a user; set username and token_file", redactURL(raw))
 		}
 		return kindHTTP, nil
 	case "ssh":
@@ -121,7 +121,7 @@ func urlKind(raw string) (string, error) {
 	case "file":
 		return kindFile, nil
 	}
-	return "", settings.Errorf("url", "%s: unsupported scheme %q", u.Redacted(), u.Scheme)
+	return "", settings.Errorf("url", "%s: unsupported scheme %q", redactURL(raw), u.Scheme)
 }
 
 func checkBranch(b string) error {
