@@ -74,6 +74,12 @@ func (s *Source) Poll(ctx context.Context) (string, error) {
 	return rev, err
 }
 
+// Probe is Poll, which opens a connection of its own every time.
+func (s *Source) Probe(ctx context.Context) error {
+	_, err := s.Poll(ctx)
+	return err
+}
+
 // readRevision reads the small revision file publish writes beside the
 // manifest, so that a poll transfers a few bytes whatever the tree's size.
 // It answers false when the file is missing, unreadable or malformed

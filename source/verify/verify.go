@@ -41,6 +41,10 @@ var _ source.Source = (*Source)(nil)
 // Poll is the inner source's Poll: a revision name alone grants nothing.
 func (s *Source) Poll(ctx context.Context) (string, error) { return s.Inner.Poll(ctx) }
 
+// Probe is the inner source's (see source.Probe): reaching the server
+// grants nothing either.
+func (s *Source) Probe(ctx context.Context) error { return source.Probe(ctx, s.Inner) }
+
 // Fetch fetches from the inner source and verifies the artifact before
 // anyone evaluates it. A refused artifact is not returned.
 func (s *Source) Fetch(ctx context.Context) (source.Artifact, error) {
