@@ -85,6 +85,7 @@ func newGitSource(c *config.Config) (*gitsource.Source, error) {
 		Host: c.Hostname, HostDir: c.Expand(c.Source.HostDir),
 		StateDir: filepath.Join(c.StateDir, "git"), StageDir: filepath.Join(c.StateDir, "stage"),
 		Timeout: c.Source.Timeout, MaxFetchBytes: c.Source.MaxFetchBytes, Limits: c.Source.Limits(),
+		Signing: gitSigning(c),
 	}))
 }
 

@@ -20,9 +20,6 @@ type describedSource interface {
 func newSource(c *config.Config) (describedSource, reconciler.Lineage, error) {
 	if c.Source.SFTP != nil {
 		s, err := newSFTPSource(c)
-		if err == nil {
-			err = withSFTPSigning(c, s)
-		}
 		if err != nil {
 			return nil, nil, err
 		}
@@ -32,11 +29,7 @@ func newSource(c *config.Config) (describedSource, reconciler.Lineage, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	signed, err := withGitSigning(c, s)
-	if err != nil {
-		return nil, nil, err
-	}
-	return signed, s, nil
+	return s, s, nil
 }
 
 func newSFTPSource(c *config.Config) (*sftpsource.Source, error) {
@@ -44,6 +37,7 @@ func newSFTPSource(c *config.Config) (*sftpsource.Source, error) {
 		Host:     c.Hostname,
 		StateDir: filepath.Join(c.StateDir, "sftp"), StageDir: filepath.Join(c.StateDir, "stage"),
 		Timeout: c.Source.Timeout, Limits: c.Source.Limits(),
+		AllowedSigners: c.Trust.SFTP.AllowedSigners,
 	}))
 }
 

@@ -52,6 +52,9 @@ type Config struct {
 	// MaxFetchBytes bounds how much one fetch may add to the local
 	// repository; DefaultMaxFetchBytes when zero.
 	MaxFetchBytes int64
+	// Signing, when set, says whose signatures the head commit must carry:
+	// Fetch refuses any other head before staging it (verify.go).
+	Signing *Signing
 }
 
 // transport kinds a URL can name.
@@ -116,9 +119,13 @@ func (c Config) checkDirs() error {
 // String describes c without any secret: the URL is redacted and only the
 // paths of credential files are shown.
 func (c Config) String() string {
-	return fmt.Sprintf("git{url=%s branch=%s host=%s dir=%s state=%s stage=%s token_file=%s ssh_key_file=%s known_hosts=%s timeout=%s}",
+	s := fmt.Sprintf("git{url=%s branch=%s host=%s dir=%s state=%s stage=%s token_file=%s ssh_key_file=%s known_hosts=%s timeout=%s}",
 		redactURL(c.URL), c.Branch, c.Host, c.HostDir, c.StateDir, c.StageDir,
 		c.TokenFile, c.SSHKeyFile, c.KnownHostsFile, c.Timeout)
+	if c.Signing != nil {
+		s += " (signed revisions only)"
+	}
+	return s
 }
 
 // GoString keeps %#v from printing fields String would hide.
