@@ -9,10 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -136,22 +137,18 @@ func wantedDigests(repo, hostDir string) (map[string]string, []BadFile, error) {
 	return wanted, bad, nil
 }
 
-// hostNames is the sorted union of the keys of all maps.
-func hostNames[V any, W any, X any](a map[string]V, b map[string]W, c map[string]X) []string {
+// hostNames is the sorted union of the hosts with a report, a refused
+// report or a wanted configuration.
+func hostNames(r *reports, wanted map[string]string) []string {
 	seen := map[string]bool{}
-	for h := range a {
+	for h := range r.byHost {
 		seen[h] = true
 	}
-	for h := range b {
+	for h := range r.refused {
 		seen[h] = true
 	}
-	for h := range c {
+	for h := range wanted {
 		seen[h] = true
 	}
-	out := make([]string, 0, len(seen))
-	for h := range seen {
-		out = append(out, h)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(seen))
 }

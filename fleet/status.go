@@ -60,7 +60,7 @@ func Status(o Options, now time.Time) (View, error) {
 		bad = append(bad, wbad...)
 	}
 	v := View{Hosts: []Row{}, Bad: bad}
-	for _, h := range hostNames(reps.byHost, wanted, reps.refused) {
+	for _, h := range hostNames(reps, wanted) {
 		row := rowOf(h, reps.byHost[h], wanted[h], reps.file[h], now, o.StaleAfter)
 		if why, ok := reps.refused[h]; ok && reps.byHost[h] == nil {
 			row.Error = summary(why)
