@@ -30,6 +30,7 @@ type Row struct {
 	AppliedRevision string    `json:"applied_revision,omitempty"`
 	AppliedDigest   string    `json:"applied_digest,omitempty"`
 	AppliedSigner   string    `json:"applied_signer,omitempty"`
+	Berth           string    `json:"berth,omitempty"` // the agent's version, from its report
 	ReportAt        time.Time `json:"report_at,omitzero"`
 	AgeSeconds      int64     `json:"age_seconds,omitempty"`
 	Error           string    `json:"error,omitempty"`
@@ -76,7 +77,7 @@ func rowOf(host string, rep *report.HostReport, wanted, file string, now time.Ti
 	if rep == nil {
 		return row
 	}
-	row.ReportAt, row.AgeSeconds = rep.At, int64(now.Sub(rep.At).Seconds())
+	row.ReportAt, row.AgeSeconds, row.Berth = rep.At, int64(now.Sub(rep.At).Seconds()), rep.AgentVersion
 	if a := rep.Applied; a != nil {
 		row.AppliedRevision, row.AppliedDigest, row.AppliedSigner = a.Revision, a.Digest, a.Signer
 	}
@@ -87,13 +88,13 @@ func rowOf(host string, rep *report.HostReport, wanted, file string, now time.Ti
 // followed by the bad files.
 func Print(out io.Writer, v View, withWanted bool) {
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	header := "HOST\tSTATE\tAPPLIED\tAGE\tERROR"
+	header := "HOST\tSTATE\tAPPLIED\tBERTH\tAGE\tERROR"
 	if withWanted {
-		header = "HOST\tSTATE\tWANTED\tAPPLIED\tAGE\tERROR"
+		header = "HOST\tSTATE\tWANTED\tAPPLIED\tBERTH\tAGE\tERROR"
 	}
 	fmt.Fprintln(w, header)
 	for _, r := range v.Hosts {
-		cols := []string{r.Host, r.State, applied(r), age(r), r.Error}
+		cols := []string{r.Host, r.State, applied(r), orDash(r.Berth), age(r), r.Error}
 		if withWanted {
 			cols = append(cols[:2], append([]string{orDash(shortDigest(r.Wanted))}, cols[2:]...)...)
 		}

@@ -183,3 +183,30 @@ func TestFleetStatusBelievesPlacesNotReports(t *testing.T) {
 		t.Errorf("table:\n%s", out.String())
 	}
 }
+
+// TestFleetStatusShowsBerth: fleet status names each host's berth, from
+// its report, in the table and in JSON.
+func TestFleetStatusShowsBerth(t *testing.T) {
+	reports := t.TempDir()
+	for host, v := range map[string]string{"alpha": "0.1.0+1a2b3c4d5e6f", "beta": "0.2.0"} {
+		rep := hostReport(host, "sha256:a", fleetNow)
+		rep.AgentVersion = v
+		writeReport(t, filepath.Join(reports, host+".json"), rep)
+	}
+	v, err := Status(Options{Reports: reports, HostDir: "hosts/{hostname}", StaleAfter: 45 * time.Minute}, fleetNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	Print(&out, v, false)
+	for _, want := range []string{"BERTH", "0.1.0+1a2b3c4d5e6f", "0.2.0"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, out.String())
+		}
+	}
+	data, _ := json.Marshal(v) // the --json output
+	var got View
+	if err := json.Unmarshal(data, &got); err != nil || len(got.Hosts) != 2 || got.Hosts[0].Berth != "0.1.0+1a2b3c4d5e6f" || got.Hosts[1].Berth != "0.2.0" {
+		t.Errorf("fleet status --json: got %+v (%v), want alpha on 0.1.0+1a2b3c4d5e6f and beta on 0.2.0", got.Hosts, err)
+	}
+}

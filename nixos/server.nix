@@ -136,7 +136,8 @@ in
 
     systemd.services.berth-publish = lib.mkIf cfg.publish.enable {
       description = "Publish the berth fleet to the hosts' SFTP chroots";
-      path = [ cfg.publish.package pkgs.git ];
+      # ssh for a fleet repository cloned or pulled over SSH.
+      path = [ cfg.publish.package pkgs.git pkgs.openssh ];
       serviceConfig.Type = "oneshot";
       script = cfg.publish.script;
     };

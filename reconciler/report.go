@@ -6,10 +6,10 @@ import (
 	"errors"
 	"io/fs"
 	"path/filepath"
-	"runtime/debug"
 	"time"
 
 	"github.com/berth-nix/berth/internal/atomicfile"
+	"github.com/berth-nix/berth/internal/buildinfo"
 	"github.com/berth-nix/berth/report"
 )
 
@@ -73,7 +73,7 @@ func (r *Reconciler) report(w *run, rep Report) {
 // hostReport builds the report; without an attempt of its own it carries
 // the previous report's attempt forward.
 func (r *Reconciler) hostReport(w *run, rep Report, prev string) HostReport {
-	hr := HostReport{Version: reportVersion, Host: r.Host, AgentVersion: AgentVersion(), At: r.now(),
+	hr := HostReport{Version: reportVersion, Host: r.Host, AgentVersion: AgentVersion(), Build: build(), At: r.now(),
 		Result: rep.Result, Reason: rep.Reason, Seen: w.st.LastSeen, LastPoll: w.st.LastPoll, SeenSince: w.st.SeenSince,
 		Applied: w.st.Applied, Rejected: w.st.Rejected, FetchFailures: w.st.FetchFailures}
 	if rep.Err != nil {
@@ -103,20 +103,11 @@ func ReportFreshness(h HostReport, now time.Time, maxAge time.Duration) Freshnes
 	return st.Freshness(now, maxAge)
 }
 
-// AgentVersion is the berth module's version and VCS revision, as built.
-func AgentVersion() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	v := bi.Main.Version
-	for _, s := range bi.Settings {
-		switch {
-		case s.Key == "vcs.revision" && len(s.Value) >= 12:
-			v += "+" + s.Value[:12]
-		case s.Key == "vcs.modified" && s.Value == "true":
-			v += "-dirty"
-		}
-	}
-	return v
+// AgentVersion is the berth module's version and VCS revision, as built
+// (buildinfo.Info.String).
+func AgentVersion() string { return buildinfo.Read().String() }
+
+func build() *buildinfo.Info {
+	b := buildinfo.Read()
+	return &b
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -42,7 +43,7 @@ func TestReportAfterEveryReconcile(t *testing.T) {
 		a.Toplevel != "/nix/store/bbb-top" || len(a.FailedUnits) != 1 || a.Durations["build"] != 1 || rep.Rejected == nil {
 		t.Fatalf("got %+v (attempt %+v), want the reverted attempt", rep, a)
 	}
-	if a.LogPath != "" || rep.AgentVersion == "" || !rep.At.Equal(now) {
+	if a.LogPath != "" || rep.AgentVersion == "" || rep.Build == nil || rep.Build.GoVersion != runtime.Version() || !rep.At.Equal(now) {
 		t.Errorf("got log path %q, agent version %q, at %v", a.LogPath, rep.AgentVersion, rep.At)
 	}
 

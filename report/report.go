@@ -13,6 +13,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/berth-nix/berth/internal/buildinfo"
 	"github.com/berth-nix/berth/nixos"
 )
 
@@ -50,6 +51,9 @@ type HostReport struct {
 	Version      int    `json:"version"`
 	Host         string `json:"host"`
 	AgentVersion string `json:"agent_version"`
+	// Build is the agent's build in full: version, VCS revision and
+	// time, Go version.
+	Build *buildinfo.Info `json:"build,omitempty"`
 	// At is when the reconcile that wrote the report ended; a report that
 	// is not renewed goes stale.
 	At time.Time `json:"at"`

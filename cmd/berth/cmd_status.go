@@ -58,6 +58,7 @@ func printStatus(out io.Writer, s status) {
 	defer w.Flush()
 	st := s.State
 	fmt.Fprintf(w, "host\t%s\n", s.Host)
+	printBuild(w, s)
 	if a := st.Applied; a != nil {
 		fmt.Fprintf(w, "applied\t%s (%s)\n", a.Revision, ago(a.At))
 		fmt.Fprintf(w, "  system\t%s\n", a.Toplevel)

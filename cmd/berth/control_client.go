@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/berth-nix/berth/config"
+	"github.com/berth-nix/berth/internal/buildinfo"
 	"github.com/berth-nix/berth/reconciler"
 	"github.com/berth-nix/berth/reconciler/control"
 )
@@ -36,7 +37,8 @@ func readStatus(ctx context.Context, c *config.Config) (control.Status, error) {
 	if !p.ActiveAt(time.Now()) {
 		p = nil
 	}
-	return control.Status{Host: c.Hostname, State: st, Paused: p}, nil
+	bi := buildinfo.Read()
+	return control.Status{Host: c.Hostname, State: st, Paused: p, Build: &bi}, nil
 }
 
 // readHistory asks the agent, or reads the history directory.

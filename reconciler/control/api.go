@@ -13,6 +13,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/berth-nix/berth/internal/buildinfo"
 	"github.com/berth-nix/berth/internal/fault"
 	"github.com/berth-nix/berth/reconciler"
 )
@@ -30,6 +31,9 @@ type Status struct {
 	// Agent says whether a running agent answered (false: read from the
 	// state files).
 	Agent bool `json:"agent"`
+	// Build is the running agent's build; without an agent, the build of
+	// the berth that read the state files.
+	Build *buildinfo.Info `json:"build,omitempty"`
 }
 
 // RunReport is the wire form of a reconcile's report (POST /v1/run).

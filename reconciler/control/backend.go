@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/berth-nix/berth/internal/buildinfo"
 	"github.com/berth-nix/berth/reconciler"
 )
 
@@ -20,7 +21,8 @@ func (b AgentBackend) Status(context.Context) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
-	return Status{Host: b.Agent.Rec.Host, State: st, Paused: b.Agent.Paused(), NextPoll: b.Agent.Next(), Agent: true}, nil
+	bi := buildinfo.Read()
+	return Status{Host: b.Agent.Rec.Host, State: st, Paused: b.Agent.Paused(), NextPoll: b.Agent.Next(), Agent: true, Build: &bi}, nil
 }
 
 // History lists up to limit attempts, newest first; limit <= 0 lists all.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/berth-nix/berth/internal/buildinfo"
 	"github.com/berth-nix/berth/reconciler"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -57,6 +58,7 @@ func New(live Live) *Metrics {
 	m.reg.MustRegister(m.reconciles, m.phases, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.live(live)
 	m.registerFreshness()
+	m.registerBuild(buildinfo.Read())
 	return m
 }
 

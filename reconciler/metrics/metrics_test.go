@@ -2,9 +2,11 @@ package metrics
 
 import (
 	"net/http/httptest"
+	"runtime"
 	"testing"
 	"time"
 
+	"github.com/berth-nix/berth/internal/buildinfo"
 	"github.com/berth-nix/berth/reconciler"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -125,5 +127,17 @@ func TestInitFromHistory(t *testing.T) {
 	}
 	if _, ok := value(fams, "berth_applied_info", nil); ok {
 		t.Error("applied info without an applied configuration")
+	}
+}
+
+func TestBuildInfo(t *testing.T) {
+	fams := scrape(t, New(live{}))
+	bi := buildinfo.Read()
+	want := map[string]string{"version": bi.String(), "revision": bi.Revision, "goversion": runtime.Version()}
+	if got, ok := value(fams, "berth_build_info", want); !ok || got != 1 {
+		t.Errorf("berth_build_info%v: got %v (present %v), want 1; families: %v", want, got, ok, fams["berth_build_info"])
+	}
+	if bi.String() == "" || bi.GoVersion != runtime.Version() {
+		t.Errorf("build info %+v: want a version and Go %s", bi, runtime.Version())
 	}
 }

@@ -115,15 +115,18 @@ func (s *Scheduler) step(ctx context.Context) time.Time {
 	case Idle:
 		s.save(nil)
 		return time.Time{}
-	case Announce:
+	case Reboot:
+		return s.reboot(ctx, why)
+	}
+	// Saved before the users are warned, so that berth status shows the
+	// plan a warning tells them about.
+	s.save(&Plan{At: d.Expected, Warned: !d.Warning.IsZero(), Why: d.Why})
+	if d.Action == Announce {
 		s.log().Warn("reboot scheduled", "at", d.At, "why", strings.Join(why, ", "))
 		if s.Warn != nil {
 			s.Warn(d.At, why)
 		}
-	case Reboot:
-		return s.reboot(ctx, why)
 	}
-	s.save(&Plan{At: d.Expected, Warned: !d.Warning.IsZero(), Why: d.Why})
 	return d.At
 }
 
