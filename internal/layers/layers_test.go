@@ -1,9 +1,10 @@
 // Package layers holds the test that keeps berth's import graph pointing
 // one way: cmd/berth → reconciler (with its features in reconciler/*) →
 // {source, activate}, activate → {nixos, health}; config composes the
-// backends' settings for cmd/berth; the admin side (fleet, source/publish)
-// uses sources and the report format, never the agent's loop; internal/
-// and the formats (report, prebuilt) are ground everything may use. Nothing imports upward.
+// backends' settings for cmd/berth; the admin side (fleet, fleetinit,
+// source/publish) uses sources and the formats, never the agent's loop;
+// internal/ and the formats (report, prebuilt) are ground everything may
+// use. Nothing imports upward.
 package layers
 
 import (
@@ -24,7 +25,8 @@ var forbidden = map[string][]string{
 	"reconciler": {"config", "fleet", "cmd"},
 	"config":     {"fleet", "cmd"},
 	// The admin side never imports the agent's loop.
-	"fleet": {"reconciler", "activate", "config", "cmd"},
+	"fleet":     {"reconciler", "activate", "config", "cmd"},
+	"fleetinit": {"reconciler", "activate", "config", "cmd"},
 	// Formats and ground utilities sit below everything.
 	"report":   {"reconciler", "activate", "source", "health", "config", "fleet", "cmd"},
 	"prebuilt": {"reconciler", "activate", "source", "health", "config", "fleet", "cmd"},
