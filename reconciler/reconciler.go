@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/berth-nix/berth/activate"
+	"github.com/berth-nix/berth/report"
 	"github.com/berth-nix/berth/source"
 )
 
@@ -70,12 +71,12 @@ type Options struct {
 
 // Results of a reconcile, as shown to people and mapped to exit codes.
 const (
-	ResultApplied     = "applied"
-	ResultUnchanged   = "unchanged"
-	ResultReverted    = "reverted"
-	ResultFailed      = "failed"
-	ResultRefused     = "refused"
-	ResultInterrupted = "interrupted"
+	ResultApplied     = report.ResultApplied
+	ResultUnchanged   = report.ResultUnchanged
+	ResultReverted    = report.ResultReverted
+	ResultFailed      = report.ResultFailed
+	ResultRefused     = report.ResultRefused
+	ResultInterrupted = report.ResultInterrupted
 )
 
 // Report is what one reconcile did.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/berth-nix/berth/activate"
 	"github.com/berth-nix/berth/internal/atomicfile"
+	"github.com/berth-nix/berth/report"
 )
 
 // stateVersion changes when the state file's meaning changes.
@@ -55,22 +56,10 @@ type State struct {
 }
 
 // Revision identifies one configuration of this host.
-type Revision struct {
-	Revision string    `json:"revision"`
-	Commit   string    `json:"commit,omitempty"`
-	Digest   string    `json:"digest"`
-	Toplevel string    `json:"toplevel,omitempty"`
-	At       time.Time `json:"at"`
-	// Signer is who signed the revision, when a signature was required.
-	Signer string `json:"signer,omitempty"`
-}
+type Revision = report.Revision
 
 // Rejection is a configuration that failed and why.
-type Rejection struct {
-	Revision
-	Phase  string `json:"phase"`
-	Reason string `json:"reason"`
-}
+type Rejection = report.Rejection
 
 // InProgress is the journal of an attempt that reached the files phase.
 type InProgress struct {

@@ -61,3 +61,20 @@ type Source interface {
 	// have answered at that moment.
 	Fetch(ctx context.Context) (Artifact, error)
 }
+
+// Prober is a Source that can check, on a connection of its own, that
+// its server still answers with this host's credentials. A connection
+// kept idle from earlier would skip name resolution and the firewall's
+// verdict on a new connection: what a switch may have broken.
+type Prober interface {
+	Probe(ctx context.Context) error
+}
+
+// Probe probes src when it is a Prober, and polls it otherwise.
+func Probe(ctx context.Context, src Source) error {
+	if p, ok := src.(Prober); ok {
+		return p.Probe(ctx)
+	}
+	_, err := src.Poll(ctx)
+	return err
+}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/berth-nix/berth/internal/config"
+	"github.com/berth-nix/berth/config"
 	"github.com/berth-nix/berth/reconciler"
 	"github.com/coreos/go-systemd/v22/daemon"
 	"github.com/spf13/cobra"

@@ -5,7 +5,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/berth-nix/berth/internal/config"
+	"github.com/berth-nix/berth/config"
 	"github.com/berth-nix/berth/reconciler"
 )
 

@@ -9,12 +9,11 @@ import (
 
 	"github.com/berth-nix/berth/activate"
 	"github.com/berth-nix/berth/activate/files"
+	"github.com/berth-nix/berth/config"
 	"github.com/berth-nix/berth/health"
-	"github.com/berth-nix/berth/internal/config"
 	"github.com/berth-nix/berth/nixos"
 	"github.com/berth-nix/berth/reconciler"
 	gitsource "github.com/berth-nix/berth/source/git"
-	"github.com/berth-nix/berth/source/tree"
 )
 
 // deps is the agent assembled from its configuration.
@@ -83,14 +82,12 @@ func newBuilder(c *config.Config, nix *nixos.Nix) *activate.Prebuilt {
 }
 
 func newGitSource(c *config.Config) (*gitsource.Source, error) {
-	g := c.Source.Git
-	return gitsource.New(gitsource.Config{
-		URL: g.URL, Branch: g.Branch, Host: c.Hostname, HostDir: c.Expand(c.Source.HostDir),
+	return gitsource.New(c.Source.Git.Apply(gitsource.Config{
+		Host: c.Hostname, HostDir: c.Expand(c.Source.HostDir),
 		StateDir: filepath.Join(c.StateDir, "git"), StageDir: filepath.Join(c.StateDir, "stage"),
-		TokenFile: g.TokenFile, HTTPUser: g.Username, SSHKeyFile: g.SSHKeyFile, KnownHostsFile: g.KnownHostsFile,
-		Timeout: c.Source.Timeout, MaxFetchBytes: c.Source.MaxFetchBytes,
-		Limits: tree.Limits{MaxFiles: c.Source.MaxFiles, MaxBytes: c.Source.MaxBytes, MaxDepth: c.Source.MaxDepth},
-	})
+		Timeout: c.Source.Timeout, MaxFetchBytes: c.Source.MaxFetchBytes, Limits: c.Source.Limits(),
+		Signing: gitSigning(c),
+	}))
 }
 
 func policyOf(a config.Activation) activate.Policy {

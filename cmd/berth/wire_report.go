@@ -1,7 +1,7 @@
 package main
 
 import (
-	"github.com/berth-nix/berth/internal/config"
+	"github.com/berth-nix/berth/config"
 	"github.com/berth-nix/berth/reconciler"
 	sftpsource "github.com/berth-nix/berth/source/sftp"
 )

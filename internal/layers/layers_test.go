@@ -1,6 +1,10 @@
 // Package layers holds the test that keeps berth's import graph pointing
-// one way: cmd/berth → reconciler → {source, activate}, activate → {nixos,
-// health}. Nothing imports upward.
+// one way: cmd/berth → reconciler (with its features in reconciler/*) →
+// {source, activate}, activate → {nixos, health}; config composes the
+// backends' settings for cmd/berth; the admin side (fleet, fleetinit,
+// source/publish) uses sources and the formats, never the agent's loop;
+// internal/ and the formats (report, prebuilt) are ground everything may
+// use. Nothing imports upward.
 package layers
 
 import (
@@ -14,12 +18,19 @@ const module = "github.com/berth-nix/berth/"
 // forbidden lists, for each package prefix, the packages it must never
 // depend on, directly or not.
 var forbidden = map[string][]string{
-	"source":     {"reconciler", "activate", "cmd"},
-	"health":     {"reconciler", "activate", "source", "cmd"},
-	"nixos":      {"reconciler", "activate", "source", "health", "cmd"},
-	"activate":   {"reconciler", "cmd"},
-	"internal":   {"cmd"},
-	"reconciler": {"cmd"},
+	"source":     {"reconciler", "activate", "config", "fleet", "cmd"},
+	"health":     {"reconciler", "activate", "source", "config", "fleet", "cmd"},
+	"nixos":      {"reconciler", "activate", "source", "health", "config", "fleet", "cmd"},
+	"activate":   {"reconciler", "config", "fleet", "cmd"},
+	"reconciler": {"config", "fleet", "cmd"},
+	"config":     {"fleet", "cmd"},
+	// The admin side never imports the agent's loop.
+	"fleet":     {"reconciler", "activate", "config", "cmd"},
+	"fleetinit": {"reconciler", "activate", "config", "cmd"},
+	// Formats and ground utilities sit below everything.
+	"report":   {"reconciler", "activate", "source", "health", "config", "fleet", "cmd"},
+	"prebuilt": {"reconciler", "activate", "source", "health", "config", "fleet", "cmd"},
+	"internal": {"reconciler", "activate", "source", "health", "nixos", "report", "config", "fleet", "cmd"},
 }
 
 func TestImportsPointDown(t *testing.T) {

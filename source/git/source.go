@@ -29,6 +29,8 @@ import (
 type Source struct {
 	cfg  Config
 	kind string
+	// verifier checks the head's signature when cfg.Signing is set.
+	verifier *commitVerifier
 	// mu serialises use of the repository under StateDir, and guards
 	// the fields below.
 	mu sync.Mutex
@@ -44,15 +46,24 @@ type Source struct {
 
 var _ source.Source = (*Source)(nil)
 
-// New checks cfg and returns a Source for it. It touches neither the
-// network nor the disk.
+// New checks cfg and returns a Source for it. It touches no network; it
+// reads the trust files of cfg.Signing, when set, so that a signing
+// policy that cannot work fails at start-up.
 func New(cfg Config) (*Source, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
 	kind, _ := urlKind(cfg.URL)
-	return &Source{cfg: cfg, kind: kind, grownFrom: -1}, nil
+	s := &Source{cfg: cfg, kind: kind, grownFrom: -1}
+	if cfg.Signing != nil {
+		v, err := newCommitVerifier(*cfg.Signing)
+		if err != nil {
+			return nil, err
+		}
+		s.verifier = v
+	}
+	return s, nil
 }
 
 // String describes the source without secrets.
@@ -141,7 +152,15 @@ func (s *Source) fetchStage(ctx context.Context) (source.Artifact, error) {
 	if err != nil {
 		return source.Artifact{}, s.localErr("reading commit "+head.String(), err)
 	}
-	return s.stage(r, c)
+	signer, err := s.checkSigned(c)
+	if err != nil {
+		return source.Artifact{Revision: s.revision(c.Hash), Commit: c.Hash.String()}, err
+	}
+	art, err := s.stage(r, c)
+	if err == nil {
+		art.Signer = signer
+	}
+	return art, err
 }
 
 // stage resolves and stages the host directory of commit c.

@@ -18,12 +18,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"golang.org/x/crypto/ssh"
 
 	"github.com/berth-nix/berth/internal/fault"
+	"github.com/berth-nix/berth/internal/hostname"
 	"github.com/berth-nix/berth/source/manifest"
 	"github.com/berth-nix/berth/source/tree"
 )
@@ -146,7 +146,7 @@ func (o Options) host(fsys fs.ReadLinkFS, name string) Result {
 	if cur != nil {
 		r.Previous = cur.Revision()
 	}
-	hostDir := strings.ReplaceAll(o.HostDir, "{hostname}", name)
+	hostDir := hostname.Expand(o.HostDir, name)
 	tr, err := tree.Resolve(fsys, hostDir, o.Limits)
 	switch {
 	case err != nil && fault.ClassOf(err) != fault.Stalling:

@@ -10,9 +10,11 @@ package control
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/berth-nix/berth/internal/buildinfo"
+	"github.com/berth-nix/berth/internal/fault"
 	"github.com/berth-nix/berth/reconciler"
 )
 
@@ -48,15 +50,28 @@ type RunReport struct {
 	Reason   string              `json:"reason,omitempty"`
 	Attempt  *reconciler.Attempt `json:"attempt,omitempty"`
 	Error    string              `json:"error,omitempty"`
+	// Class is the error's class (fault.Class.String), so that the
+	// caller can act on it as on an error of its own.
+	Class string `json:"class,omitempty"`
 }
 
 // ReportOf converts a reconcile's report to its wire form.
 func ReportOf(rep reconciler.Report) RunReport {
 	r := RunReport{Result: rep.Result, Revision: rep.Revision, Reason: rep.Reason, Attempt: rep.Attempt}
 	if rep.Err != nil {
-		r.Error = rep.Err.Error()
+		r.Error, r.Class = rep.Err.Error(), fault.ClassOf(rep.Err).String()
 	}
 	return r
+}
+
+// Report converts the wire form back: the error keeps its message and
+// its class.
+func (r RunReport) Report() reconciler.Report {
+	rep := reconciler.Report{Result: r.Result, Revision: r.Revision, Reason: r.Reason, Attempt: r.Attempt}
+	if r.Error != "" {
+		rep.Err = fault.As(fault.ParseClass(r.Class), errors.New(r.Error))
+	}
+	return rep
 }
 
 // Backend is what the API serves; AgentBackend is the real one.

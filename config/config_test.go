@@ -94,16 +94,3 @@ func TestHostnameDefaultsToMachine(t *testing.T) {
 		t.Errorf("got empty hostname, want the machine's")
 	}
 }
-
-func TestRedactURL(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"https://u:p@h/r", "https://REDACTED@h/r"},
-		{"https://h/r@x", "https://h/r@x"},
-		{"ssh://git@h/r", "ssh://REDACTED@h/r"},
-	}
-	for _, tt := range tests {
-		if got := redactURL(tt.in); got != tt.want {
-			t.Errorf("redactURL(%q): got %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}

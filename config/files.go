@@ -3,6 +3,8 @@ package config
 import (
 	"net/url"
 	"path/filepath"
+
+	"github.com/berth-nix/berth/internal/redact"
 )
 
 // Files configures the installation of the host's verbatim files tree
@@ -36,7 +38,7 @@ func (c *Config) validateFilesReport() error {
 	}
 	u, err := url.Parse(c.Expand(r.HTTPURL))
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return bad("report.http_url", "must be an http:// or https:// URL, got %q", redactURL(r.HTTPURL))
+		return bad("report.http_url", "must be an http:// or https:// URL, got %q", redact.URL(r.HTTPURL))
 	}
 	if u.User != nil {
 		return bad("report.http_url", "must not contain credentials; use report.token_file")

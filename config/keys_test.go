@@ -15,7 +15,7 @@ import (
 )
 
 // repoRoot is the checkout, seen from this package's directory.
-const repoRoot = "../.."
+const repoRoot = ".."
 
 func TestKeys(t *testing.T) {
 	byPath := map[string]Key{}

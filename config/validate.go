@@ -1,31 +1,19 @@
 package config
 
 import (
-	"fmt"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/berth-nix/berth/internal/hostname"
+	"github.com/berth-nix/berth/internal/settings"
 )
 
-// fieldError is a validation failure of one key, given as a dotted path.
-type fieldError struct {
-	key string
-	msg string
-}
-
-func (e *fieldError) Error() string { return e.key + ": " + e.msg }
-
-func bad(key, format string, args ...any) error {
-	return &fieldError{key: key, msg: fmt.Sprintf(format, args...)}
-}
-
-// hostnameRE accepts what NixOS accepts for networking.hostName and what
-// is safe inside a path and a flake attribute.
-var hostnameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$`)
+// bad is a validation failure of one key, given as a dotted path.
+func bad(key, format string, args ...any) error { return settings.Errorf(key, format, args...) }
 
 // CronParser is the schedule syntax: standard five fields plus
 // descriptors such as @every and @hourly.
@@ -42,8 +30,8 @@ func (c *Config) validate() error {
 }
 
 func (c *Config) validateTop() error {
-	if !hostnameRE.MatchString(c.Hostname) {
-		return bad("hostname", "%q is not a valid host name (letters, digits, - and _, up to 63)", c.Hostname)
+	if !hostname.Valid(c.Hostname) {
+		return bad("hostname", "%q is not a valid host name (%s)", c.Hostname, hostname.Rule)
 	}
 	if !filepath.IsAbs(c.StateDir) {
 		return bad("state_dir", "must be an absolute path, got %q", c.StateDir)
@@ -75,64 +63,6 @@ func (c *Config) validateSource() error {
 		return bad("source.max_fetch_bytes", "must be positive")
 	}
 	return c.validateSourceKind()
-}
-
-func (c *Config) validateGit(g *Git) error {
-	if g.URL == "" {
-		return bad("source.git.url", "is required")
-	}
-	if g.Branch == "" {
-		g.Branch = "main"
-	}
-	if g.Username == "" {
-		g.Username = "berth"
-	}
-	isSSH := strings.HasPrefix(g.URL, "ssh://") || scpLike(g.URL)
-	isHTTP := strings.HasPrefix(g.URL, "https://") || strings.HasPrefix(g.URL, "http://")
-	switch {
-	case isSSH:
-		if g.SSHKeyFile == "" {
-			return bad("source.git.ssh_key_file", "is required for an ssh URL")
-		}
-		if g.KnownHostsFile == "" {
-			return bad("source.git.known_hosts_file", "is required for an ssh URL: berth never trusts a host key on first use")
-		}
-		if g.TokenFile != "" {
-			return bad("source.git.token_file", "goes with an https URL, not %q", redactURL(g.URL))
-		}
-	case isHTTP:
-		if g.SSHKeyFile != "" {
-			return bad("source.git.ssh_key_file", "goes with an ssh URL, not %q", redactURL(g.URL))
-		}
-		if strings.Contains(g.URL, "@") {
-			return bad("source.git.url", "must not contain credentials; use token_file")
-		}
-	case strings.HasPrefix(g.URL, "file://"):
-	default:
-		return bad("source.git.url", "must start with https://, http://, ssh://, file:// or be user@host:path, got %q", redactURL(g.URL))
-	}
-	for key, p := range map[string]string{"token_file": g.TokenFile, "ssh_key_file": g.SSHKeyFile, "known_hosts_file": g.KnownHostsFile} {
-		if p != "" && !filepath.IsAbs(p) {
-			return bad("source.git."+key, "must be an absolute path, got %q", p)
-		}
-	}
-	return nil
-}
-
-func scpLike(u string) bool {
-	at, colon := strings.Index(u, "@"), strings.Index(u, ":")
-	return !strings.Contains(u, "://") && at > 0 && colon > at
-}
-
-// redactURL drops anything that looks like credentials from a URL.
-func redactURL(u string) string {
-	if i := strings.Index(u, "://"); i >= 0 {
-		rest := u[i+3:]
-		if at := strings.LastIndex(strings.SplitN(rest, "/", 2)[0], "@"); at >= 0 {
-			return u[:i+3] + "REDACTED@" + rest[at+1:]
-		}
-	}
-	return u
 }
 
 func (c *Config) validateNix() error {

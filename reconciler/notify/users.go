@@ -4,7 +4,7 @@ import (
 	"context"
 	"slices"
 
-	"github.com/berth-nix/berth/internal/logind"
+	"github.com/berth-nix/berth/reconciler/logind"
 )
 
 // GraphicalUsers lists, through logind, the uids with a graphical

@@ -1,9 +1,9 @@
-package main
+package fleet
 
 import (
 	"time"
 
-	"github.com/berth-nix/berth/reconciler"
+	"github.com/berth-nix/berth/report"
 )
 
 // States of a host in `berth fleet status`.
@@ -19,7 +19,7 @@ const (
 // hostState judges one host from its report (nil when none was found)
 // and the digest the fleet repository wants for it ("" when unknown).
 // It returns the state and a one-line error summary.
-func hostState(rep *reconciler.HostReport, wanted string, now time.Time, staleAfter time.Duration) (string, string) {
+func hostState(rep *report.HostReport, wanted string, now time.Time, staleAfter time.Duration) (string, string) {
 	switch {
 	case rep == nil:
 		return fleetNoReport, ""
@@ -32,7 +32,7 @@ func hostState(rep *reconciler.HostReport, wanted string, now time.Time, staleAf
 }
 
 // againstWanted compares the report with the wanted digest.
-func againstWanted(rep *reconciler.HostReport, wanted string) (string, string) {
+func againstWanted(rep *report.HostReport, wanted string) (string, string) {
 	if rep.Applied != nil && rep.Applied.Digest == wanted {
 		return fleetUpToDate, ""
 	}
@@ -44,7 +44,7 @@ func againstWanted(rep *reconciler.HostReport, wanted string) (string, string) {
 	if rj := rep.Rejected; rj != nil && rj.Digest == wanted {
 		return fleetFailed, summary(rj.Reason)
 	}
-	if rep.Result == reconciler.ResultFailed {
+	if rep.Result == report.ResultFailed {
 		return fleetPending, summary(rep.Error)
 	}
 	return fleetPending, ""
@@ -52,14 +52,14 @@ func againstWanted(rep *reconciler.HostReport, wanted string) (string, string) {
 
 // fromReport judges a host by its report alone, when the wanted
 // configuration is not known.
-func fromReport(rep *reconciler.HostReport) (string, string) {
+func fromReport(rep *report.HostReport) (string, string) {
 	if rj := rep.Rejected; rj != nil {
 		if a := rep.Attempt; a != nil && a.Digest == rj.Digest && attemptState(a.Result) != "" {
 			return attemptState(a.Result), summary(a.Error)
 		}
 		return fleetFailed, summary(rj.Reason)
 	}
-	if rep.Result == reconciler.ResultFailed {
+	if rep.Result == report.ResultFailed {
 		return fleetFailed, summary(rep.Error)
 	}
 	if rep.Applied != nil {
@@ -72,9 +72,9 @@ func fromReport(rep *reconciler.HostReport) (string, string) {
 // attempt did not end in a failure.
 func attemptState(result string) string {
 	switch result {
-	case reconciler.ResultReverted:
+	case report.ResultReverted:
 		return fleetReverted
-	case reconciler.ResultFailed, reconciler.ResultRefused:
+	case report.ResultFailed, report.ResultRefused:
 		return fleetFailed
 	}
 	return ""

@@ -10,10 +10,15 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/berth-nix/berth/internal/hostname"
+	"github.com/berth-nix/berth/internal/settings"
+	gitsource "github.com/berth-nix/berth/source/git"
+	sftpsource "github.com/berth-nix/berth/source/sftp"
+	"github.com/berth-nix/berth/source/tree"
 )
 
 // DefaultPath is where the agent looks for its configuration.
@@ -63,24 +68,14 @@ type Source struct {
 	// repository, so a remote cannot fill the disk before the host tree's
 	// limits apply.
 	MaxFetchBytes int64 `yaml:"max_fetch_bytes"`
-	Git           *Git  `yaml:"git"`
-	// SFTP is the other source; exactly one of Git and SFTP is set.
-	SFTP *SFTP `yaml:"sftp"`
+	// Git and SFTP are the sources' own sections; exactly one is set.
+	Git  *gitsource.Settings  `yaml:"git"`
+	SFTP *sftpsource.Settings `yaml:"sftp"`
 }
 
-// Git configures the git source.
-type Git struct {
-	URL    string `yaml:"url"`
-	Branch string `yaml:"branch"`
-	// TokenFile holds the HTTPS token; it is read again on every poll.
-	TokenFile string `yaml:"token_file"`
-	// Username goes with the token in HTTP basic auth.
-	Username       string `yaml:"username"`
-	SSHKeyFile     string `yaml:"ssh_key_file"`
-	KnownHostsFile string `yaml:"known_hosts_file"`
-	// AllowHistoryRewrite lets a head that does not descend from the last
-	// applied commit through (a force-push).
-	AllowHistoryRewrite bool `yaml:"allow_history_rewrite"`
+// Limits are the bounds of the host tree, for every source.
+func (s Source) Limits() tree.Limits {
+	return tree.Limits{MaxFiles: s.MaxFiles, MaxBytes: s.MaxBytes, MaxDepth: s.MaxDepth}
 }
 
 // Nix configures building.
@@ -199,9 +194,9 @@ func Parse(name string, data []byte) (*Config, error) {
 		c.Hostname = h
 	}
 	if err := c.validate(); err != nil {
-		var fe *fieldError
+		var fe *settings.Error
 		if errors.As(err, &fe) {
-			return nil, fmt.Errorf("%s:%d: %s: %s", name, lineOf(&root, fe.key), fe.key, fe.msg)
+			return nil, fmt.Errorf("%s:%d: %s: %s", name, lineOf(&root, fe.Key), fe.Key, fe.Msg)
 		}
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -210,5 +205,5 @@ func Parse(name string, data []byte) (*Config, error) {
 
 // Expand replaces {hostname} in s.
 func (c *Config) Expand(s string) string {
-	return strings.ReplaceAll(s, "{hostname}", c.Hostname)
+	return hostname.Expand(s, c.Hostname)
 }

@@ -1,4 +1,7 @@
-package activate
+// Package prebuilt is the format of prebuilt.json, the file in a host
+// directory that declares a system built elsewhere: `berth build-fleet`
+// writes it on the admin side, the agent's activation reads it.
+package prebuilt
 
 import (
 	"bytes"
@@ -8,24 +11,25 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/berth-nix/berth/internal/fault"
 	"github.com/berth-nix/berth/nixos"
 )
 
-// PrebuiltFile is the file in a host directory that declares a system
+// File is the file in a host directory that declares a system
 // built elsewhere, e.g.
 //
 //	{"toplevel": "/nix/store/…-nixos-system-laptop1-24.05",
 //	 "substituters": ["https://cache.example.org"]}
 //
 // substituters is optional. `berth build-fleet` writes this file.
-const PrebuiltFile = "prebuilt.json"
+const File = "prebuilt.json"
 
-// maxDeclaration bounds the size of PrebuiltFile.
+// maxDeclaration bounds the size of File.
 const maxDeclaration = 64 << 10
 
-// Declaration is the content of PrebuiltFile.
+// Declaration is the content of File.
 type Declaration struct {
 	// Toplevel is the system's store path.
 	Toplevel string `json:"toplevel"`
@@ -34,38 +38,38 @@ type Declaration struct {
 	Substituters []string `json:"substituters,omitempty"`
 }
 
-// ReadDeclaration reads flakeDir/PrebuiltFile. It returns nil and no
+// Read reads flakeDir/File. It returns nil and no
 // error when there is none; a file that cannot be used is Stalling, named
 // by file and field.
-func ReadDeclaration(flakeDir string) (*Declaration, error) {
-	data, err := readSmall(filepath.Join(flakeDir, PrebuiltFile))
+func Read(flakeDir string) (*Declaration, error) {
+	data, err := readSmall(filepath.Join(flakeDir, File))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fault.Stallingf("%s: %w", PrebuiltFile, err)
+		return nil, fault.Stallingf("%s: %w", File, err)
 	}
-	return ParseDeclaration(data)
+	return Parse(data)
 }
 
-// ParseDeclaration decodes and checks the content of PrebuiltFile.
+// Parse decodes and checks the content of File.
 // Unknown fields are refused, so that a misspelt field is not ignored.
-func ParseDeclaration(data []byte) (*Declaration, error) {
+func Parse(data []byte) (*Declaration, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var d Declaration
 	if err := dec.Decode(&d); err != nil {
-		return nil, fault.Stallingf("%s: %w", PrebuiltFile, err)
+		return nil, fault.Stallingf("%s: %w", File, err)
 	}
 	if dec.More() {
-		return nil, fault.Stallingf("%s: more than one JSON value", PrebuiltFile)
+		return nil, fault.Stallingf("%s: more than one JSON value", File)
 	}
 	if !nixos.IsStorePath(d.Toplevel) {
-		return nil, fault.Stallingf("%s: toplevel: %q is not a store path (/nix/store/<hash>-<name>)", PrebuiltFile, d.Toplevel)
+		return nil, fault.Stallingf("%s: toplevel: %q is not a store path (/nix/store/<hash>-<name>)", File, d.Toplevel)
 	}
 	for i, s := range d.Substituters {
-		if normalCache(s) == "" {
-			return nil, fault.Stallingf("%s: substituters[%d]: empty", PrebuiltFile, i)
+		if NormalCache(s) == "" {
+			return nil, fault.Stallingf("%s: substituters[%d]: empty", File, i)
 		}
 	}
 	return &d, nil
@@ -83,3 +87,6 @@ func readSmall(path string) ([]byte, error) {
 	}
 	return data, err
 }
+
+// NormalCache lets "https://c.example/" and "https://c.example" match.
+func NormalCache(u string) string { return strings.TrimRight(strings.TrimSpace(u), "/") }

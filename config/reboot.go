@@ -3,7 +3,7 @@ package config
 import (
 	"time"
 
-	"github.com/berth-nix/berth/internal/reboot"
+	"github.com/berth-nix/berth/reconciler/reboot"
 )
 
 // Reboot configures restarting the machine when an applied system has a

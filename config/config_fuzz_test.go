@@ -3,6 +3,8 @@ package config
 import (
 	"strings"
 	"testing"
+
+	"github.com/berth-nix/berth/internal/hostname"
 )
 
 // FuzzParse feeds arbitrary YAML to Parse: it must never panic, every
@@ -26,7 +28,7 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		if !hostnameRE.MatchString(c.Hostname) || (c.Source.Git == nil) == (c.Source.SFTP == nil) {
+		if !hostname.Valid(c.Hostname) || (c.Source.Git == nil) == (c.Source.SFTP == nil) {
 			t.Fatalf("accepted hostname %q with git %v and sftp %v", c.Hostname, c.Source.Git, c.Source.SFTP)
 		}
 		if dir := c.Expand(c.Source.HostDir); strings.HasPrefix(dir, "/") || strings.HasPrefix(dir, "..") {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/berth-nix/berth/internal/fault"
 	"github.com/berth-nix/berth/internal/testenv"
 	"github.com/berth-nix/berth/reconciler"
 )
@@ -152,5 +153,33 @@ func TestListenRefusesALiveAgentAndRemovesAStaleSocket(t *testing.T) {
 func requireRoot(t *testing.T) {
 	if os.Geteuid() != 0 {
 		testenv.Missing(t, "needs root: peer credentials of uid 0")
+	}
+}
+
+// classedBackend answers every run with a failure of one class.
+type classedBackend struct {
+	fakeBackend
+	err error
+}
+
+func (b *classedBackend) Run(context.Context, bool) RunReport {
+	return ReportOf(reconciler.Report{Result: reconciler.ResultFailed, Err: b.err})
+}
+
+// TestRunKeepsTheErrorClass: berth run through the agent must see the
+// error's class as the agent's reconcile did, not a bare message.
+func TestRunKeepsTheErrorClass(t *testing.T) {
+	requireRoot(t)
+	for _, want := range []fault.Class{fault.Stalling, fault.Transient, fault.NoOp, fault.Unknown} {
+		err := fault.As(want, errors.New("flake.nix: syntax error"))
+		c := NewClient(serve(t, &classedBackend{err: err}, ""))
+		r, cerr := c.Run(context.Background(), false)
+		if cerr != nil {
+			t.Fatal(cerr)
+		}
+		rep := r.Report()
+		if got := fault.ClassOf(rep.Err); got != want || rep.Err.Error() != err.Error() || rep.Result != reconciler.ResultFailed {
+			t.Errorf("%v: got %v %q (%s), want the same class and message", want, got, rep.Err, rep.Result)
+		}
 	}
 }
