@@ -130,15 +130,6 @@ func (s *Source) Fetch(ctx context.Context) (source.Artifact, error) {
 	return a, err
 }
 
-// refused records that the revision last fetched was refused (its
-// signature, or its history): the next Fetch discards the local
-// repository, and with it the refused objects.
-func (s *Source) refused() {
-	s.mu.Lock()
-	s.discard = true
-	s.mu.Unlock()
-}
-
 func (s *Source) fetchStage(ctx context.Context) (source.Artifact, error) {
 	r, err := s.open()
 	if err != nil {

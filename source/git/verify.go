@@ -60,9 +60,6 @@ func (s *Source) checkSigned(c *object.Commit) (string, error) {
 		if fault.ClassOf(err) == fault.Unknown {
 			err = fault.AsStalling(err)
 		}
-		if fault.ClassOf(err) == fault.Stalling {
-			s.refused()
-		}
 		return "", fmt.Errorf("refused %s: commit %s: %w", s.revision(c.Hash), c.Hash, err)
 	}
 	return id, nil
