@@ -18,6 +18,7 @@ var forbidden = map[string][]string{
 	"health":     {"reconciler", "activate", "source", "cmd"},
 	"nixos":      {"reconciler", "activate", "source", "health", "cmd"},
 	"activate":   {"reconciler", "cmd"},
+	"secrets":    {"reconciler", "activate", "source", "health", "nixos", "cmd"},
 	"internal":   {"cmd"},
 	"reconciler": {"cmd"},
 }
