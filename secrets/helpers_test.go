@@ -2,42 +2,18 @@ package secrets
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"filippo.io/age"
-	"github.com/berth-nix/berth/internal/testenv"
+	"github.com/berth-nix/berth/secrets/secretstest"
 )
 
-// keypair is a real OpenSSH key made by ssh-keygen.
-type keypair struct {
-	Priv string // path of the private key
-	Pub  string // the public key line
-}
+type keypair = secretstest.Key
 
-func keygen(t *testing.T, typ string) keypair {
-	t.Helper()
-	if _, err := exec.LookPath("ssh-keygen"); err != nil {
-		testenv.Missing(t, "ssh-keygen (openssh-client) is not installed")
-	}
-	p := filepath.Join(t.TempDir(), "id_"+typ)
-	args := []string{"-q", "-t", typ, "-N", "", "-C", "test", "-f", p}
-	if typ == "rsa" {
-		args = append(args, "-b", "2048")
-	}
-	if out, err := exec.Command("ssh-keygen", args...).CombinedOutput(); err != nil {
-		t.Fatalf("ssh-keygen: %v\n%s", err, out)
-	}
-	pub, err := os.ReadFile(p + ".pub")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return keypair{Priv: p, Pub: strings.TrimSpace(string(pub))}
-}
+func keygen(t *testing.T, typ string) keypair { return secretstest.Keygen(t, typ) }
 
-func (k keypair) ids(t *testing.T) []age.Identity {
+func ids(t *testing.T, k keypair) []age.Identity {
 	t.Helper()
 	ids, err := LoadIdentity(k.Priv, nil)
 	if err != nil {
@@ -45,7 +21,6 @@ func (k keypair) ids(t *testing.T) []age.Identity {
 	}
 	return ids
 }
-
 func writeFile(t *testing.T, p, content string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {

@@ -156,10 +156,15 @@ func writeAtomic(target string, fill func(io.Writer) error) error {
 	return atomicfile.SyncDir(dir)
 }
 
-// Files lists the encrypted files (*.age) in host's directory, sorted.
+// Files lists the encrypted files (*.age) in host's directory, sorted;
+// none when it has no directory.
 func (r Repo) Files(host string) ([]string, error) {
 	var out []string
-	err := filepath.WalkDir(r.HostDirOf(host), func(p string, d fs.DirEntry, err error) error {
+	dir := r.HostDirOf(host)
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}

@@ -30,11 +30,11 @@ func TestEncryptDecryptWithSSHKeys(t *testing.T) {
 			}
 			for _, k := range []keypair{host, admin} {
 				var out bytes.Buffer
-				if err := Decrypt(&out, bytes.NewReader(ct.Bytes()), "x.age", k.ids(t)); err != nil || out.String() != marker {
+				if err := Decrypt(&out, bytes.NewReader(ct.Bytes()), "x.age", ids(t, k)); err != nil || out.String() != marker {
 					t.Errorf("decrypt with %s: got %q, %v, want the plaintext", k.Priv, out.String(), err)
 				}
 			}
-			err = Check(bytes.NewReader(ct.Bytes()), "files/etc/x.age", other.ids(t))
+			err = Check(bytes.NewReader(ct.Bytes()), "files/etc/x.age", ids(t, other))
 			var de *DecryptError
 			var nomatch *age.NoIdentityMatchError
 			if !errors.As(err, &de) || !errors.As(err, &nomatch) || !strings.Contains(err.Error(), "files/etc/x.age") {
@@ -58,7 +58,7 @@ func TestCorruptFileNamedNeverQuoted(t *testing.T) {
 		"empty":     nil,
 	}
 	for name, data := range cases {
-		err := Check(bytes.NewReader(data), "files/etc/db.age", k.ids(t))
+		err := Check(bytes.NewReader(data), "files/etc/db.age", ids(t, k))
 		if err == nil || !strings.Contains(err.Error(), "files/etc/db.age") || strings.Contains(err.Error(), marker) {
 			t.Errorf("%s: got %v, want an error naming the file and not quoting it", name, err)
 		}
@@ -79,7 +79,7 @@ func TestEqual(t *testing.T) {
 		t.Fatal(err)
 	}
 	for cur, want := range map[string]bool{marker: true, marker + "x": false, marker[:3]: false, "": false} {
-		got, err := Equal(bytes.NewReader(ct.Bytes()), "x.age", k.ids(t), strings.NewReader(cur))
+		got, err := Equal(bytes.NewReader(ct.Bytes()), "x.age", ids(t, k), strings.NewReader(cur))
 		if err != nil || got != want {
 			t.Errorf("Equal(%q): got %v, %v, want %v", cur, got, err, want)
 		}
