@@ -4,36 +4,37 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sync"
 
 	"filippo.io/age"
 )
 
 // HostKey is the key an agent decrypts its files with: the machine's SSH
-// host key, read once, when the first encrypted file needs it (a host
-// whose tree holds none never reads it).
+// host key. It is read each time a file is decrypted, so a host whose
+// tree holds no encrypted file never needs it, and a replaced host key
+// is used at once.
 type HostKey struct {
 	// Path is the private key; DefaultHostKey when empty.
 	Path string
-
-	once sync.Once
-	ids  []age.Identity
-	err  error
 }
 
 func (k *HostKey) identities() ([]age.Identity, error) {
-	k.once.Do(func() {
-		p := k.Path
-		if p == "" {
-			p = DefaultHostKey
-		}
-		k.ids, k.err = LoadIdentity(p, nil)
-		if k.err != nil {
-			k.err = fmt.Errorf("the host key for encrypted files: %w", k.err)
-		}
-	})
-	return k.ids, k.err
+	p := k.Path
+	if p == "" {
+		p = DefaultHostKey
+	}
+	ids, err := LoadIdentity(p, nil)
+	if err != nil {
+		return nil, &KeyError{err}
+	}
+	return ids, nil
 }
+
+// KeyError is a host key that cannot be used: missing, unreadable or not
+// a key. It is the machine's problem, not the file's.
+type KeyError struct{ Err error }
+
+func (e *KeyError) Error() string { return "the host key for encrypted files: " + e.Err.Error() }
+func (e *KeyError) Unwrap() error { return e.Err }
 
 // DecryptFile streams the plaintext of the age file at src into dst;
 // name is how errors call the file.

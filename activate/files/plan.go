@@ -68,6 +68,9 @@ func (in *Installer) Plan(filesDir, metaPath string) (*Plan, error) {
 		return nil, err
 	}
 	entries, err := scan(filesDir)
+	if err == nil {
+		entries, err = in.encrypted(entries)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -192,9 +195,9 @@ func (pl *planner) dir(w want, fi fs.FileInfo) error {
 }
 
 func (pl *planner) fileOrLink(w want, fi fs.FileInfo) error {
-	same, err := sameContent(w, pl.in.target(w.Path), fi)
+	same, err := sameTarget(w, pl.in.target(w.Path), fi)
 	if err != nil {
-		return fault.Transientf("files: %w", err)
+		return err
 	}
 	if same && sameAttrs(w, fi) {
 		pl.record(w, false)
