@@ -1,7 +1,6 @@
 package secrets
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -21,15 +20,6 @@ func ids(t *testing.T, k keypair) []age.Identity {
 	}
 	return ids
 }
-func writeFile(t *testing.T, p, content string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // fleet is a repository with hosts a and b and one admin.
 type fleet struct {
@@ -40,8 +30,8 @@ type fleet struct {
 func newFleet(t *testing.T, hostType string) fleet {
 	t.Helper()
 	f := fleet{Repo: Repo{Dir: t.TempDir()}, A: keygen(t, hostType), B: keygen(t, hostType), Admin: keygen(t, "ed25519")}
-	writeFile(t, filepath.Join(f.Dir, HostKeysDir, "a.pub"), f.A.Pub+"\n")
-	writeFile(t, filepath.Join(f.Dir, HostKeysDir, "b.pub"), f.B.Pub+"\n")
-	writeFile(t, filepath.Join(f.Dir, AdminsFile), "# the admins\n"+f.Admin.Pub+"\n")
+	secretstest.WriteFile(t, filepath.Join(f.Dir, HostKeysDir, "a.pub"), f.A.Pub+"\n")
+	secretstest.WriteFile(t, filepath.Join(f.Dir, HostKeysDir, "b.pub"), f.B.Pub+"\n")
+	secretstest.WriteFile(t, filepath.Join(f.Dir, AdminsFile), "# the admins\n"+f.Admin.Pub+"\n")
 	return f
 }

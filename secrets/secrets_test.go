@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"filippo.io/age"
+	"github.com/berth-nix/berth/secrets/secretstest"
 )
 
 const marker = "s3cr3t-marker-5d1c"
@@ -102,12 +103,12 @@ func TestLoadIdentity(t *testing.T) {
 	dir := t.TempDir()
 	id, _ := age.GenerateX25519Identity()
 	agePath := filepath.Join(dir, "age.key")
-	writeFile(t, agePath, "# created: now\n"+id.String()+"\n")
+	secretstest.WriteFile(t, agePath, "# created: now\n"+id.String()+"\n")
 	if ids, err := LoadIdentity(agePath, nil); err != nil || len(ids) != 1 {
 		t.Errorf("age identity: got %d, %v", len(ids), err)
 	}
 	bad := filepath.Join(dir, "bad")
-	writeFile(t, bad, marker)
+	secretstest.WriteFile(t, bad, marker)
 	if _, err := LoadIdentity(bad, nil); err == nil || strings.Contains(err.Error(), marker) || !strings.Contains(err.Error(), bad) {
 		t.Errorf("not a key: got %v, want an error naming the file only", err)
 	}
@@ -127,7 +128,7 @@ func TestHostKeyDecryptsFile(t *testing.T) {
 		t.Errorf("host a: got %q, %v", out.String(), err)
 	}
 	cur := filepath.Join(t.TempDir(), "cur")
-	writeFile(t, cur, marker)
+	secretstest.WriteFile(t, cur, marker)
 	if same, err := (&HostKey{Path: f.A.Priv}).EqualFile(src, "x", cur); !same || err != nil {
 		t.Errorf("EqualFile: got %v, %v, want true", same, err)
 	}

@@ -2,7 +2,6 @@ package files
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -85,28 +84,10 @@ func TestEncryptedFileInstalledDecrypted(t *testing.T) {
 		t.Errorf("restored: got %q, want the previous secret", got)
 	}
 	for _, dir := range []string{f.stage, f.in.StateDir} {
-		if hit := grepTree(t, dir, filesMarker); hit != "" {
+		if hit := secretstest.Grep(t, dir, filesMarker); hit != "" {
 			t.Errorf("the plaintext is in %s", hit)
 		}
 	}
-}
-
-// grepTree returns the first file under dir that contains s.
-func grepTree(t *testing.T, dir, s string) string {
-	t.Helper()
-	hit := ""
-	err := filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
-		if err != nil || !fi.Mode().IsRegular() || hit != "" {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if bytes.Contains(data, []byte(s)) {
-			hit = p
-		}
-		return err
-	})
-	must(t, err)
-	return hit
 }
 
 // TestEncryptedRefusals: a file for another host, a corrupt one, a

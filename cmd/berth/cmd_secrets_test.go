@@ -23,24 +23,14 @@ type secretsFleet struct {
 func newSecretsFleet(t *testing.T) *secretsFleet {
 	t.Helper()
 	f := &secretsFleet{dir: t.TempDir(), a: secretstest.Keygen(t, "ed25519"), b: secretstest.Keygen(t, "rsa"), admin: secretstest.Keygen(t, "ed25519")}
-	mustWrite(t, filepath.Join(f.dir, secrets.HostKeysDir, "a.pub"), f.a.Pub+"\n")
-	mustWrite(t, filepath.Join(f.dir, secrets.HostKeysDir, "b.pub"), f.b.Pub+"\n")
-	mustWrite(t, filepath.Join(f.dir, secrets.AdminsFile), f.admin.Pub+"\n")
+	secretstest.WriteFile(t, filepath.Join(f.dir, secrets.HostKeysDir, "a.pub"), f.a.Pub+"\n")
+	secretstest.WriteFile(t, filepath.Join(f.dir, secrets.HostKeysDir, "b.pub"), f.b.Pub+"\n")
+	secretstest.WriteFile(t, filepath.Join(f.dir, secrets.AdminsFile), f.admin.Pub+"\n")
 	f.runtime = t.TempDir()
 	f.log = filepath.Join(t.TempDir(), "editor.log")
 	t.Setenv("XDG_RUNTIME_DIR", f.runtime)
 	t.Setenv("VISUAL", "")
 	return f
-}
-
-func mustWrite(t *testing.T, p, s string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // plain decrypts p with key k, failing the test when it cannot.
@@ -81,7 +71,7 @@ func TestSecretsEncryptEditRekeyRoundTrip(t *testing.T) {
 	f := newSecretsFleet(t)
 	target := filepath.Join(f.dir, "hosts/a/files/etc/app/token.age")
 	src := filepath.Join(t.TempDir(), "token")
-	mustWrite(t, src, secretMarker+"\n")
+	secretstest.WriteFile(t, src, secretMarker+"\n")
 	if out, code := run(t, "secrets", "encrypt", "--repo", f.dir, "--from", src, target); code != exitOK {
 		t.Fatalf("encrypt: exit %d\n%s", code, out)
 	}
@@ -104,9 +94,9 @@ func TestSecretsEncryptEditRekeyRoundTrip(t *testing.T) {
 	f.checkNoPlaintextLeft(t, out)
 
 	newA := secretstest.Keygen(t, "ed25519")
-	mustWrite(t, filepath.Join(f.dir, secrets.HostKeysDir, "a.pub"), newA.Pub+"\n")
+	secretstest.WriteFile(t, filepath.Join(f.dir, secrets.HostKeysDir, "a.pub"), newA.Pub+"\n")
 	newAdmin := secretstest.Keygen(t, "rsa")
-	mustWrite(t, filepath.Join(f.dir, secrets.AdminsFile), f.admin.Pub+"\n"+newAdmin.Pub+"\n")
+	secretstest.WriteFile(t, filepath.Join(f.dir, secrets.AdminsFile), f.admin.Pub+"\n"+newAdmin.Pub+"\n")
 	if out, code := run(t, "secrets", "rekey", "--repo", f.dir, "--identity", f.admin.Priv, "--all"); code != exitOK || !strings.Contains(out, "a: re-keyed 1 file(s)") {
 		t.Fatalf("rekey --all: exit %d\n%s", code, out)
 	}

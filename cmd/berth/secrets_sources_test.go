@@ -36,7 +36,7 @@ func TestEncryptedFilesOverGitAndSFTP(t *testing.T) {
 	repo.WriteFile(secrets.HostKeysDir+"/b.pub", f.b.Pub+"\n")
 	repo.WriteFile(secrets.AdminsFile, f.admin.Pub+"\n")
 	plainFile := filepath.Join(t.TempDir(), "token")
-	mustWrite(t, plainFile, secretMarker)
+	secretstest.WriteFile(t, plainFile, secretMarker)
 	target := filepath.Join(f.dir, "hosts/a/files/etc/token.age")
 	if out, code := run(t, "secrets", "encrypt", "--repo", f.dir, "--from", plainFile, target); code != exitOK {
 		t.Fatalf("encrypt: %s", out)
@@ -49,7 +49,7 @@ func TestEncryptedFilesOverGitAndSFTP(t *testing.T) {
 	repo.Push()
 	srv := testserver.StartGitHTTP(t, repo, "tok")
 	token := filepath.Join(t.TempDir(), "token")
-	mustWrite(t, token, "tok\n")
+	secretstest.WriteFile(t, token, "tok\n")
 
 	viaGit := fetchGit(t, srv.URL(), token, "a")
 	sftp := publishTo(t, f.dir, "a")
@@ -72,7 +72,7 @@ func TestEncryptedFilesOverGitAndSFTP(t *testing.T) {
 		}
 	}
 	for _, dir := range []string{sftp.ChrootDir("berth-a"), filepath.Dir(filepath.Dir(viaGit.Path)), filepath.Dir(filepath.Dir(viaSFTP.Path)), repo.BareDir()} {
-		if hit := grepDir(t, dir, secretMarker); hit != "" {
+		if hit := secretstest.Grep(t, dir, secretMarker); hit != "" {
 			t.Errorf("the plaintext is in %s", hit)
 		}
 	}
@@ -124,24 +124,4 @@ func installFrom(t *testing.T, a source.Artifact, key secretstest.Key, root stri
 	if err != nil {
 		t.Fatalf("install %s's files: %v", a.Host, err)
 	}
-}
-
-// grepDir returns the first regular file under dir that contains s.
-func grepDir(t *testing.T, dir, s string) string {
-	t.Helper()
-	hit := ""
-	err := filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
-		if err != nil || !fi.Mode().IsRegular() || hit != "" {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if bytes.Contains(data, []byte(s)) {
-			hit = p
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return hit
 }

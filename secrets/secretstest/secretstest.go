@@ -3,6 +3,7 @@
 package secretstest
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,4 +39,36 @@ func Keygen(t testing.TB, typ string) Key {
 		t.Fatal(err)
 	}
 	return Key{Priv: p, Pub: strings.TrimSpace(string(pub))}
+}
+
+// WriteFile writes content to p (mode 0644), creating its directories.
+func WriteFile(t testing.TB, p, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Grep returns the first regular file under dir whose content contains
+// s, or "": a test's check that a plaintext leaked nowhere.
+func Grep(t testing.TB, dir, s string) string {
+	t.Helper()
+	hit := ""
+	err := filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if err != nil || !fi.Mode().IsRegular() || hit != "" {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if bytes.Contains(data, []byte(s)) {
+			hit = p
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hit
 }
