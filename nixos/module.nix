@@ -195,7 +195,7 @@ let
     in
     if builtins.match "(.*_)?(token|password|passphrase|secret|private_key)" name != null then
       "${where}: secrets are never inline; put the value in a file outside the Nix store and set ${name}_file"
-    else if builtins.match "(.*_)?(token|password|passphrase|secret|key)_file" name != null && isString && lib.hasPrefix builtins.storeDir l.value then
+    else if builtins.match "(.*_)?(token|password|passphrase|secret|key)_file|host_key" name != null && isString && lib.hasPrefix builtins.storeDir l.value then
       "${where}: ${l.value} is in the world-readable Nix store; keep secrets in a file outside it (e.g. /run/keys or /var/lib/secrets)"
     else if name == "url" && isString && builtins.match "[a-z+]+://[^/@]+:[^/@]*@.*" l.value != null then
       "${where}: the URL carries credentials; use token_file"
