@@ -36,9 +36,6 @@ func (in *Installer) encrypted(entries []entry) ([]entry, error) {
 	for i, e := range entries {
 		name, ok := strings.CutSuffix(e.Path, secrets.Suffix)
 		if e.Kind != KindFile || !ok || name == "" || strings.HasSuffix(name, "/") {
-			if err := in.checkRequired(e); err != nil {
-				return nil, err
-			}
 			continue
 		}
 		if have[name] {
@@ -49,7 +46,7 @@ func (in *Installer) encrypted(entries []entry) ([]entry, error) {
 		}
 		entries[i].Path, entries[i].Decrypt = name, in.Decrypt
 	}
-	return entries, nil
+	return entries, in.checkRequired(entries)
 }
 
 func (in *Installer) checkDecrypts(e entry) error {
@@ -73,17 +70,54 @@ func decryptErr(err error) error {
 }
 
 // checkRequired refuses a plaintext file where in.RequireEncrypted asks
-// for an encrypted one.
-func (in *Installer) checkRequired(e entry) error {
-	if e.Kind != KindFile {
+// for an encrypted one, and a link there that leads to a plaintext file
+// of the tree (which would put plaintext at the required path all the
+// same).
+func (in *Installer) checkRequired(entries []entry) error {
+	if len(in.RequireEncrypted) == 0 {
 		return nil
 	}
-	for _, q := range in.RequireEncrypted {
-		if underOrMatch(e.Path, q) {
-			return fault.Stallingf("files%s: is not encrypted, and trust.require_encrypted_files (%s) requires it: encrypt it to files%s%s with berth secrets encrypt", e.Path, q, e.Path, secrets.Suffix)
+	byPath := make(map[string]entry, len(entries))
+	for _, e := range entries {
+		byPath[e.Path] = e
+	}
+	for _, e := range entries {
+		q := in.required(e.Path)
+		if q == "" || e.Kind == KindDir {
+			continue
+		}
+		if f, ok := follow(byPath, e); ok && f.Decrypt == nil {
+			return fault.Stallingf("files%s: is not encrypted, and trust.require_encrypted_files (%s) requires it: encrypt %s with berth secrets encrypt", e.Path, q, "files"+f.Path+secrets.Suffix)
 		}
 	}
 	return nil
+}
+
+// required returns the entry of in.RequireEncrypted that covers p, or "".
+func (in *Installer) required(p string) string {
+	for _, q := range in.RequireEncrypted {
+		if underOrMatch(p, q) {
+			return q
+		}
+	}
+	return ""
+}
+
+// follow resolves e through the tree's links (lexically, as they will be
+// installed) to the file it shows; false when it leads to no file of the
+// tree.
+func follow(byPath map[string]entry, e entry) (entry, bool) {
+	for range 40 {
+		if e.Kind != KindLink {
+			return e, e.Kind == KindFile
+		}
+		next, ok := byPath[path.Join(path.Dir(e.Path), e.Link)]
+		if !ok {
+			return e, false
+		}
+		e = next
+	}
+	return e, false
 }
 
 // underOrMatch reports whether the installed path p is at or below q, or

@@ -111,6 +111,7 @@ func TestEncryptedRefusals(t *testing.T) {
 		{"required directory", map[string]node{"etc/wireguard/wg0.key": file(filesMarker)}, []string{"/etc/wireguard"}, "files/etc/wireguard/wg0.key: is not encrypted, and trust.require_encrypted_files (/etc/wireguard) requires it"},
 		{"required pattern", map[string]node{"etc/app/api.key": file(filesMarker)}, []string{"/etc/*/*.key"}, "files/etc/app/api.key: is not encrypted"},
 		{"required everywhere", map[string]node{"etc/motd": file("hi")}, []string{"/"}, "files/etc/motd: is not encrypted"},
+		{"link to plaintext", map[string]node{"etc/wireguard/wg0.key": {link: "../plain/k"}, "etc/plain/k": file(filesMarker)}, []string{"/etc/wireguard"}, "files/etc/wireguard/wg0.key: is not encrypted, and trust.require_encrypted_files (/etc/wireguard) requires it: encrypt files/etc/plain/k.age"},
 	}
 	before := f.state()
 	for _, c := range cases {
@@ -127,7 +128,8 @@ func TestEncryptedRefusals(t *testing.T) {
 		t.Errorf("the root changed: %v", after)
 	}
 	f.in.RequireEncrypted = []string{"/etc/wireguard"}
-	f.deploy("ok", map[string]node{"etc/wireguard/wg0.key.age": sealed(t, "k", a), "etc/motd": file("hi")}, "")
+	f.deploy("ok", map[string]node{"etc/wireguard/wg0.key.age": sealed(t, "k", a), "etc/wireguard/wg1.key": {link: "../sealed/k"},
+		"etc/sealed/k.age": sealed(t, "k1", a), "etc/motd": file("hi")}, "")
 }
 
 // TestEncryptedWithoutKey: with no decrypter, or a host key that cannot
