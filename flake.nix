@@ -1,7 +1,7 @@
 {
   description = "berth: a GitOps pull reconciler for NixOS fleets";
 
-  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";
 
   outputs = { self, nixpkgs }:
     let
@@ -13,8 +13,9 @@
       # derivation.
       version = "0.1.0";
 
-      # berth for a package set. go.mod asks for Go 1.26: nixpkgs must
-      # provide it as the default Go of buildGoModule.
+      # berth for a package set. go.mod asks for Go 1.26.0: nixpkgs must
+      # provide it as the default Go of buildGoModule, as NixOS 26.05
+      # does (docs/nixos.md, "Supported NixOS releases").
       berthFor = pkgs: pkgs.buildGoModule {
         pname = "berth";
         inherit version;
@@ -45,8 +46,12 @@
       };
 
       # withPackage makes a module default to this flake's berth, so that
-      # hosts need not apply the overlay.
+      # hosts need not apply the overlay. The key lets the module system
+      # drop a second import of the same output (two modules of a host
+      # both importing berth.nixosModules.default) instead of defining the
+      # package twice.
       withPackage = path: set: { pkgs, ... }: {
+        key = "${toString path}#with-flake-package";
         imports = [ path ];
         config = lib.setAttrByPath set (lib.mkDefault self.packages.${pkgs.stdenv.hostPlatform.system}.default);
       };

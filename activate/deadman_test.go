@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/berth-nix/berth/internal/fault"
+	"github.com/berth-nix/berth/internal/testenv"
 	"github.com/berth-nix/berth/nixos"
 )
 
@@ -21,9 +22,7 @@ import (
 // in the file it returns.
 func deadManHost(t *testing.T, window time.Duration) (*Activator, Progress, string) {
 	t.Helper()
-	if os.Getenv("BERTH_IN_TESTHOST") != "1" {
-		t.Skip("needs systemd: runs inside the test host (BERTH_IN_TESTHOST=1)")
-	}
+	testenv.InHost(t)
 	sd, err := nixos.ConnectSystemd(context.Background())
 	if err != nil {
 		t.Fatal(err)

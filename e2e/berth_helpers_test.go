@@ -7,44 +7,21 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/berth-nix/berth/e2e/fixture"
 	"github.com/berth-nix/berth/e2e/testhost"
+	"github.com/berth-nix/berth/internal/testenv"
 	"github.com/berth-nix/berth/internal/testserver"
-)
-
-var (
-	buildOnce sync.Once
-	berthBin  string
-	buildErr  error
 )
 
 // berthBinary builds cmd/berth once per test process, statically, so it
 // runs inside the test host whatever its libraries.
 func berthBinary(t testing.TB) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "berth-e2e-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		berthBin = filepath.Join(dir, "berth")
-		cmd := exec.Command("go", "build", "-o", berthBin, "../cmd/berth")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return berthBin
+	return testenv.BerthBinary(t, "../cmd/berth")
 }
 
 // fleetHost is a test host set up as an installed NixOS machine that

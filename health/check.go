@@ -26,7 +26,7 @@ func (f Func) Run(ctx context.Context) error { return f.Fn(ctx) }
 
 // Probe is a check with its retry limits: a failing check is tried again
 // every Interval until it passes or until Deadline has passed since the
-// probes began.
+// probes began. An Interval as long as the Deadline makes one attempt.
 type Probe struct {
 	Check    Check
 	Interval time.Duration
@@ -66,16 +66,19 @@ func RunAll(ctx context.Context, probes []Probe) []Result {
 	return results
 }
 
-// poll runs p until it passes or its deadline or ctx ends.
+// poll runs p until it passes or its deadline or ctx ends. When the next
+// attempt would start at or after the deadline, the last failure is the
+// verdict at once: waiting for the deadline would only delay it.
 func poll(ctx context.Context, p Probe, start time.Time) Result {
-	ctx, cancel := context.WithDeadline(ctx, start.Add(p.Deadline))
+	end := start.Add(p.Deadline)
+	ctx, cancel := context.WithDeadline(ctx, end)
 	defer cancel()
 	r := Result{Name: p.Check.Name()}
 	for {
 		r.Attempts++
 		r.Err = p.Check.Run(ctx)
 		r.Elapsed = time.Since(start)
-		if r.Err == nil {
+		if r.Err == nil || !time.Now().Add(p.Interval).Before(end) {
 			return r
 		}
 		select {

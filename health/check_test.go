@@ -70,6 +70,21 @@ func TestRunAllDeadlineReachesCheck(t *testing.T) {
 	}
 }
 
+// TestRunAllNoAttemptLeft: a failing probe whose next attempt would start
+// after its deadline reports its failure at once instead of waiting for
+// the deadline; its one attempt keeps its own error.
+func TestRunAllNoAttemptLeft(t *testing.T) {
+	never := Func{CheckName: "never", Fn: func(context.Context) error { return errors.New("down") }}
+	start := time.Now()
+	results := RunAll(context.Background(), []Probe{{Check: never, Interval: time.Minute, Deadline: 30 * time.Second}})
+	if r := results[0]; r.Attempts != 1 || r.Err == nil || r.Err.Error() != "down" {
+		t.Errorf("got %d attempts, err %v, want 1 attempt failing with down", r.Attempts, r.Err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("took %v, want the verdict without waiting for the 30s deadline", d)
+	}
+}
+
 func TestRunAllNoChecks(t *testing.T) {
 	if results := RunAll(context.Background(), nil); len(results) != 0 {
 		t.Errorf("got %v, want no results", results)

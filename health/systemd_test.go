@@ -9,6 +9,8 @@ import (
 	"time"
 
 	sd "github.com/coreos/go-systemd/v22/dbus"
+
+	"github.com/berth-nix/berth/internal/testenv"
 )
 
 // These tests need a real systemd as PID 1 and run only inside the
@@ -16,9 +18,7 @@ import (
 
 func connect(t *testing.T) *sd.Conn {
 	t.Helper()
-	if os.Getenv("BERTH_IN_TESTHOST") != "1" {
-		t.Skip("needs systemd: runs inside the test host (BERTH_IN_TESTHOST=1)")
-	}
+	testenv.InHost(t)
 	conn, err := sd.NewWithContext(context.Background())
 	if err != nil {
 		t.Fatal(err)

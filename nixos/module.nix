@@ -184,28 +184,80 @@ let
       lib.concatLists (lib.imap0 (i: x: leaves (prefix ++ [ "[${toString i}]" ]) x) v)
     else [{ path = prefix; value = v; }];
 
+  # optionPath writes a leaf's path as an option name: source.git.url,
+  # health.checks[0].url.
+  optionPath = path: lib.concatStrings (lib.imap0 (i: x: if i == 0 || lib.hasPrefix "[" x then x else ".${x}") path);
+
+  # What a leaf holding a URL should use instead of credentials in it.
+  urlSecretAdvice = path:
+    let p = lib.concatStringsSep "." (lib.filter (x: !lib.hasPrefix "[" x) path); in
+    if p == "source.git.url" then "set source.git.token_file (and username) instead"
+    else if p == "report.http_url" then "set report.token_file instead"
+    else if p == "prebuilt.substituters" then "give the cache's credentials to Nix in a netrc file outside the store (nix.settings.netrc-file) instead"
+    else if p == "health.checks.url" then "health checks have no token_file: use a command check that reads the secret from a file outside the store"
+    else "keep credentials in a file outside the Nix store";
+
+  # urlProblem says why a string that is a URL carries a secret, or null:
+  # user:password@, any user@ on http(s) (a token in the user part,
+  # https://TOKEN@host/), or a credential in the query string.
+  urlProblem = v:
+    let
+      m = builtins.match "([a-zA-Z][a-zA-Z0-9+.-]*)://([^/?#]*)@[^/?#]*([/?#].*)?" v;
+      scheme = lib.toLower (builtins.elemAt m 0);
+      user = builtins.elemAt m 1;
+      query = builtins.match "[^?#]*[?]([^#]*).*" v;
+      secretParam = "(.*&)?(token|access_token|private_token|auth|auth_token|api_key|apikey|key|secret|password|passwd|sig|signature)=.*";
+    in
+    if m != null && lib.hasInfix ":" user then "the URL carries credentials (a password)"
+    else if m != null && lib.elem scheme [ "http" "https" ] then "the URL carries credentials (in its user part)"
+    else if query != null && builtins.match secretParam (lib.toLower (builtins.head query)) != null then "the URL carries credentials (in its query string)"
+    else null;
+
   # secretProblem says what is wrong with a leaf that holds or points to a
   # secret badly, or null. Secrets are only ever paths to files: an inline
   # value, or a file in the store, would be readable by every local user.
   secretProblem = l:
     let
       name = lib.last l.path;
-      where = "services.berth.settings.${lib.concatStringsSep "." l.path}";
+      where = "services.berth.settings.${optionPath l.path}";
       isString = builtins.isString l.value;
+      url = if isString then urlProblem l.value else null;
     in
     if builtins.match "(.*_)?(token|password|passphrase|secret|private_key)" name != null then
       "${where}: secrets are never inline; put the value in a file outside the Nix store and set ${name}_file"
     else if builtins.match "(.*_)?(token|password|passphrase|secret|key)_file|host_key" name != null && isString && lib.hasPrefix builtins.storeDir l.value then
       "${where}: ${l.value} is in the world-readable Nix store; keep secrets in a file outside it (e.g. /run/keys or /var/lib/secrets)"
-    else if name == "url" && isString && builtins.match "[a-z+]+://[^/@]+:[^/@]*@.*" l.value != null then
-      "${where}: the URL carries credentials; use token_file"
+    else if url != null then
+      "${where}: ${url}, and the rendered file is in the world-readable Nix store; ${urlSecretAdvice l.path}"
     else null;
 
   webhook = rendered.webhook or { };
-  # The port of webhook.listen ("host:port", ":port", "[::1]:port").
-  webhookPort = lib.toInt (lib.last (lib.splitString ":" (webhook.listen or ":9420")));
+  webhookListen = webhook.listen or ":9420";
+  # The port of webhook.listen ("host:port", ":port", "[::1]:port"), or
+  # null when it has none.
+  webhookPortText = builtins.match ".*:([0-9]+)" webhookListen;
+  webhookPort = if webhookPortText == null then null else lib.toInt (builtins.head webhookPortText);
+  openWebhookPort = cfg.openFirewall && webhook.enabled or false;
 
-  problems = lib.filter (p: p != null) (map secretProblem (leaves [ ] rendered));
+  hostname = cfg.settings.hostname;
+
+  problems = lib.filter (p: p != null) (map secretProblem (leaves [ ] rendered))
+    ++ lib.optional (hostname == "")
+      "services.berth.settings.hostname is empty: it names this host's directory (hosts/{hostname}) and flake attribute; set networking.hostName, or services.berth.settings.hostname"
+    ++ lib.optional (openWebhookPort && webhookPort == null)
+      "services.berth.settings.webhook.listen = \"${webhookListen}\" has no port, so services.berth.openFirewall cannot open it; write host:port, such as \"${webhookListen}:9420\" or \":9420\"";
+
+  # The rendered file, checked at build time by the berth that will read
+  # it: a file berth refuses fails the system build instead of leaving
+  # the agent in a crash loop after the switch.
+  checkedConfig = pkgs.runCommand "berth-check-config" { } ''
+    ${cfg.package}/bin/berth --config ${configFile} check-config > $out
+  '';
+
+  # What the agent is started with. berth-takeover reads it back from the
+  # running agent's environment, which survives any wrapper around the
+  # binary.
+  installed = "${cfg.package} ${configFile}";
 in
 {
   options.services.berth = {
@@ -255,6 +307,17 @@ in
       description = "Open the webhook's TCP port in the firewall when the webhook is enabled.";
     };
 
+    checkConfig = mkOption {
+      type = types.bool;
+      default = true;
+      description = ''
+        Run `berth check-config` on the rendered file while building the
+        system (system.checks), so that a file berth would refuse fails the
+        build. It runs the package's berth on the build machine: turn it off
+        when that cannot run it (cross-compiling).
+      '';
+    };
+
     extraPath = mkOption {
       type = types.listOf types.package;
       default = [ ];
@@ -271,7 +334,9 @@ in
     # (control.group); the state files themselves are root-only.
     users.groups.berth = { };
 
-    networking.firewall.allowedTCPPorts = lib.mkIf (cfg.openFirewall && webhook.enabled or false) [ webhookPort ];
+    networking.firewall.allowedTCPPorts = lib.mkIf openWebhookPort (lib.optional (webhookPort != null) webhookPort);
+
+    system.checks = lib.mkIf cfg.checkConfig [ checkedConfig ];
 
     environment.systemPackages = [ cfg.package ];
     environment.etc."berth/config.yaml".source = configFile;
@@ -286,9 +351,13 @@ in
       # new version once that switch is under way).
       restartIfChanged = false;
       unitConfig.X-StopOnRemoval = false;
-      path = [ config.nix.package pkgs.git pkgs.systemd pkgs.coreutils ] ++ cfg.extraPath;
-      environment = {
+      # openssh: git over ssh, for the source and for git+ssh flake inputs.
+      path = [ config.nix.package pkgs.git pkgs.openssh pkgs.systemd pkgs.coreutils ] ++ cfg.extraPath;
+      # The proxy settings reach git and nix (for inputs the agent fetches
+      # itself); builds go through nix-daemon, which has its own.
+      environment = config.networking.proxy.envVars // {
         BERTH_CONFIG = configPath;
+        BERTH_INSTALLED = installed;
         # Builds go through nix-daemon: the agent's sandboxing below must
         # not reach builders, and the daemon's settings stay authoritative.
         NIX_REMOTE = lib.mkIf config.nix.enable "daemon";
@@ -321,10 +390,12 @@ in
 
     # berth-takeover hands the agent over to a new berth version or
     # configuration file: the agent reads both only when it starts. The
-    # switch that installs them restarts this unit (its script names them);
-    # it restarts berth without waiting, and the new agent completes the
-    # attempt the old one was running, as after any stop. The marker in
-    # /run records what the running agent was started with.
+    # switch that installs them restarts this unit (its script names
+    # them); it restarts berth without waiting, and the new agent completes
+    # the attempt the old one was running, as after any stop. What the
+    # running agent was started with is in its environment
+    # (BERTH_INSTALLED): a wrapper around the binary keeps the environment,
+    # where comparing /proc/PID/exe with the package's bin/berth would not.
     systemd.services.berth-takeover = {
       description = "Hand the berth agent over to the installed berth and configuration";
       wantedBy = [ "multi-user.target" ];
@@ -335,24 +406,20 @@ in
       };
       script = let
         systemctl = "${pkgs.systemd}/bin/systemctl";
-        binary = "${cfg.package}/bin/berth";
       in ''
-        seen=/run/berth-takeover.seen
-        want="${binary} ${configFile}"
+        want="${installed}"
         pid=$(${systemctl} show --property=MainPID --value berth.service)
         if [ "''${pid:-0}" -le 0 ]; then
           exit 0
         fi
-        exe=$(${pkgs.coreutils}/bin/readlink "/proc/$pid/exe" || true)
-        if [ ! -e "$seen" ] && [ "$exe" = "${binary}" ]; then
-          echo "$want" > "$seen"    # first run since boot: the agent is current
-          exit 0
-        fi
-        if [ "$exe" != "${binary}" ] || [ "$(cat "$seen" 2>/dev/null)" != "$want" ]; then
-          echo "berth: agent runs $exe, installed: $want; restarting the agent"
+        have=
+        while IFS= read -r -d "" kv; do
+          case $kv in BERTH_INSTALLED=*) have=''${kv#BERTH_INSTALLED=} ;; esac
+        done < "/proc/$pid/environ" || true
+        if [ "$have" != "$want" ]; then
+          echo "berth: the agent runs ''${have:-an unknown version}, installed: $want; restarting the agent"
           ${systemctl} restart --no-block berth.service
         fi
-        echo "$want" > "$seen"
       '';
     };
   };

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/berth-nix/berth/internal/testenv"
 )
 
 // These tests need a real systemd as PID 1 and run only inside the
@@ -19,9 +21,7 @@ import (
 
 func connect(t *testing.T) *Systemd {
 	t.Helper()
-	if os.Getenv("BERTH_IN_TESTHOST") != "1" {
-		t.Skip("needs systemd: runs inside the test host (BERTH_IN_TESTHOST=1)")
-	}
+	testenv.InHost(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	s, err := ConnectSystemd(ctx)

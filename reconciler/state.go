@@ -66,7 +66,7 @@ type Rejection struct {
 	Reason string `json:"reason"`
 }
 
-// InProgress is the journal of an attempt that reached the test phase.
+// InProgress is the journal of an attempt that reached the files phase.
 type InProgress struct {
 	Revision
 	Progress activate.Progress `json:"progress"`

@@ -76,9 +76,10 @@ func userSessions(ctx context.Context) (int, error) {
 }
 
 // rebootMachine asks logind, and falls back to systemctl when logind
-// cannot be reached. Going down stops the agent, which cancels ctx, often
-// before logind's answer arrives: the request is made on a context of its
-// own, and an error after the agent was told to stop means the machine is
+// cannot be reached or refuses. Going down stops the agent and the bus,
+// often before logind's answer arrives: the request is made on a context
+// of its own, the bus closing on it counts as accepted (logind.Reboot),
+// and an error after the agent was told to stop means the machine is
 // going down already.
 func rebootMachine(log *slog.Logger) func(context.Context) error {
 	return func(ctx context.Context) error {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/berth-nix/berth/internal/testenv"
 )
 
 // params size a run. Quick mode proves the benchmarks work in CI within
@@ -98,7 +100,7 @@ func requireRoot(t *testing.T, what string) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		skipped(what + ": needs root")
-		t.Skip("needs root")
+		testenv.Root(t, what)
 	}
 }
 

@@ -38,15 +38,6 @@ func Require(t testing.TB) {
 	}
 }
 
-// RequireInHost skips t unless it runs inside a test host, where the e2e
-// harness sets BERTH_IN_TESTHOST=1 (see e2e/inhost_test.go).
-func RequireInHost(t testing.TB) {
-	t.Helper()
-	if os.Getenv("BERTH_IN_TESTHOST") != "1" {
-		t.Skip("needs real systemd: runs inside a test host via e2e/inhost_test.go (BERTH_E2E=1 go test ./e2e -run TestInHost)")
-	}
-}
-
 func prerequisites() error {
 	if os.Geteuid() != 0 {
 		return fmt.Errorf("must run as root (euid %d)", os.Geteuid())

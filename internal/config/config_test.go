@@ -1,9 +1,12 @@
 package config
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/berth-nix/berth/internal/testenv"
 )
 
 const minimal = `
@@ -85,7 +88,7 @@ func TestParseErrorsNameLineAndKey(t *testing.T) {
 func TestHostnameDefaultsToMachine(t *testing.T) {
 	c, err := Parse("c", []byte("source:\n  git:\n    url: file:///srv/fleet\n"))
 	if err != nil {
-		t.Skipf("machine host name is not a valid berth host name: %v", err)
+		testenv.Missing(t, fmt.Sprintf("the machine's host name is not a valid berth host name: %v", err))
 	}
 	if c.Hostname == "" {
 		t.Errorf("got empty hostname, want the machine's")

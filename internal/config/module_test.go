@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/berth-nix/berth/internal/testenv"
 )
 
 // moduleEval is what nixos/tests/eval-module.nix returns.
@@ -24,15 +26,12 @@ type moduleEval struct {
 }
 
 // evalModule evaluates nixos/module.nix with the given settings through
-// lib.evalModules. It needs nixpkgs' lib: set BERTH_NIXPKGS_LIB to a
-// nixpkgs lib directory (a checkout of nix-community/nixpkgs.lib's lib/).
-// extra are more nix-instantiate arguments, such as --arg openFirewall true.
+// lib.evalModules, with nixpkgs' lib from testenv.NixpkgsLib. extra are
+// more nix-instantiate arguments, such as --arg openFirewall true.
 func evalModule(t *testing.T, settings string, extra ...string) moduleEval {
 	t.Helper()
-	if os.Getenv("BERTH_NIXPKGS_LIB") == "" {
-		t.Skip("BERTH_NIXPKGS_LIB not set: cannot evaluate the module without nixpkgs' lib")
-	}
-	args := []string{"--read-write-mode", "--argstr", "settingsJSON", settings}
+	lib := testenv.NixpkgsLib(t)
+	args := []string{"--read-write-mode", "--arg", "lib", fmt.Sprintf("import %q", lib), "--argstr", "settingsJSON", settings}
 	out := nixEval(t, filepath.Join(repoRoot, "nixos/tests/eval-module.nix"), append(args, extra...)...)
 	var ev moduleEval
 	if err := json.Unmarshal(out, &ev); err != nil {

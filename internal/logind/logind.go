@@ -4,7 +4,10 @@ package logind
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"syscall"
 
 	"github.com/godbus/dbus/v5"
 )
@@ -65,16 +68,32 @@ func Sessions(ctx context.Context) ([]Session, error) {
 // Reboot asks logind to reboot the machine now. Called by root, logind
 // does so without asking anyone (the interactive flag is false); it still
 // honours inhibitor locks taken by other programs.
+//
+// It returns nil when logind accepted, and also when the bus closed while
+// the answer was awaited: logind queues the reboot before it answers, and
+// the machine going down stops the bus, often before the answer gets
+// through. That is the reboot starting, not a refusal. (Should the bus
+// have closed for another reason, the machine stays up: the caller
+// notices that, as it would after any accepted request.)
 func Reboot(ctx context.Context) error {
 	conn, err := dbus.ConnectSystemBus(dbus.WithContext(ctx))
 	if err != nil {
 		return fmt.Errorf("system bus: %w", err)
 	}
 	defer conn.Close()
-	if err := conn.Object(dest, managerPath).CallWithContext(ctx, manager+".Reboot", 0, false).Err; err != nil {
+	err = conn.Object(dest, managerPath).CallWithContext(ctx, manager+".Reboot", 0, false).Err
+	if err != nil && !hungUp(err) {
 		return fmt.Errorf("logind Reboot: %w", err)
 	}
 	return nil
+}
+
+// hungUp reports whether a call failed because the bus closed the
+// connection while the answer was awaited: reading it ended (EOF or a
+// reset). A call that could not be sent fails otherwise (a write error,
+// dbus.ErrClosed), and a refusal is an error reply.
+func hungUp(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)
 }
 
 // Users are sessions of people: class "user", online or in the

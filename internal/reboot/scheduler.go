@@ -118,8 +118,8 @@ func (s *Scheduler) step(ctx context.Context) time.Time {
 	case Reboot:
 		return s.reboot(ctx, why)
 	}
-	// The plan is on disk before anyone is told, so status never shows
-	// less than the users were warned of.
+	// Saved before the users are warned, so that berth status shows the
+	// plan a warning tells them about.
 	s.save(&Plan{At: d.Expected, Warned: !d.Warning.IsZero(), Why: d.Why})
 	if d.Action == Announce {
 		s.log().Warn("reboot scheduled", "at", d.At, "why", strings.Join(why, ", "))

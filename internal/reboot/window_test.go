@@ -3,6 +3,7 @@ package reboot
 import (
 	"testing"
 	"time"
+	_ "time/tzdata" // the zone database is linked in: no system tzdata needed
 )
 
 func TestParseWindow(t *testing.T) {
@@ -80,7 +81,7 @@ func TestWindowContainsAndNextOpen(t *testing.T) {
 func TestWindowDaylightSaving(t *testing.T) {
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
-		t.Skip("no time zone data:", err)
+		t.Fatal(err)
 	}
 	w, _ := ParseWindow("03:00-05:00")
 	// 2024-03-31 02:00 CET jumps to 03:00 CEST.

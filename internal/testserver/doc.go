@@ -8,5 +8,6 @@
 //
 // The SSH-based servers need root: sshd must start as root to change
 // user and chroot, and StartSFTP creates system users (see sftp.go).
-// They call t.Skip when not running as root.
+// When not running as root they end the test through testenv.Root:
+// a skip on a developer's machine, a failure in the full suite.
 package testserver

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/berth-nix/berth/internal/testenv"
 )
 
 // sshdPath is Debian's OpenSSH server (package openssh-server).
@@ -79,12 +81,10 @@ func startSSHD(t testing.TB, body string) *sshd {
 	return s
 }
 
-// RequireRoot skips the test unless it runs as root.
+// RequireRoot ends the test through testenv.Root unless it runs as root.
 func RequireRoot(t testing.TB) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: sshd must start as root to switch users and chroot")
-	}
+	testenv.Root(t, "sshd must start as root to switch users and chroot")
 }
 
 // Addr is the server's host:port.

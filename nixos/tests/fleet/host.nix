@@ -14,6 +14,15 @@ in
     "${modulesPath}/testing/test-instrumentation.nix"
   ];
   system.stateVersion = lib.trivial.release;
+
+  # qemu-vm's root disk has no partition table, so GRUB cannot be installed
+  # on it and every `switch-to-configuration boot` (berth's promote) would
+  # fail. As nixpkgs' own switch tests do, the boot loader install is
+  # replaced: it records which system it was asked to make the boot
+  # default, for the test to compare with the system profile.
+  system.build.installBootLoader = lib.mkForce (pkgs.writeShellScript "berth-vm-test-install-bootloader" ''
+    echo "$1" > /run/berth-vm-test-bootloader
+  '');
   virtualisation.vlans = [ 1 ];
   networking.interfaces.eth1.ipv4.addresses = lib.mkForce [{ inherit address; prefixLength = 24; }];
   networking.firewall.allowedTCPPorts = [ 9420 ];
@@ -29,31 +38,8 @@ in
 
   services.berth = {
     enable = true;
-    settings = {
-      # The test starts each reconcile itself (berth run, the webhook).
-      schedule.cron = "@every 24h";
-      schedule.jitter = "0";
-      activation.settle = "5s";
-      webhook = {
-        enabled = true;
-        listen = ":9420";
-        secret_file = "/var/lib/berth-keys/webhook";
-      };
-      source = if sftp then {
-        # The SFTP source's keys (issue 4).
-        sftp = {
-          address = "192.168.1.2:22";
-          user = "berth-sftphost";
-          ssh_key_file = "/var/lib/berth-keys/id_ed25519";
-          known_hosts_file = "/etc/berth/known_hosts";
-        };
-      } else {
-        git = {
-          url = "ssh://git@192.168.1.2/srv/git/fleet.git";
-          ssh_key_file = "/var/lib/berth-keys/id_ed25519";
-          known_hosts_file = "/etc/berth/known_hosts";
-        };
-      };
-    };
+    # nixos/moduletest renders these through the module and runs
+    # berth check-config on them, for both kinds of host.
+    settings = import ./settings.nix { inherit sftp; };
   };
 }

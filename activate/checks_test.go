@@ -88,10 +88,17 @@ func TestChecksPreflightAndVerify(t *testing.T) {
 	}
 	defer ln.Close()
 	flag := filepath.Join(t.TempDir(), "broken")
+	// Each check makes exactly one attempt, as long as it takes: its
+	// outcome is its own, never a timeout on a loaded machine, and a
+	// failing check reports at once (no attempt fits before the deadline).
+	once := func(s health.Spec) health.Spec {
+		s.Timeout, s.Deadline, s.Interval = time.Minute, time.Minute, time.Minute
+		return spec(t, s)
+	}
 	checks := []health.Spec{
-		spec(t, health.Spec{Name: "listener", Kind: health.KindTCP, Address: ln.Addr().String(), Phase: health.PhaseBoth}),
-		spec(t, health.Spec{Name: "already-broken", Kind: health.KindCommand, Command: []string{"/bin/false"}, Phase: health.PhaseBoth}),
-		spec(t, health.Spec{Name: "app", Kind: health.KindCommand, Phase: health.PhaseVerify,
+		once(health.Spec{Name: "listener", Kind: health.KindTCP, Address: ln.Addr().String(), Phase: health.PhaseBoth}),
+		once(health.Spec{Name: "already-broken", Kind: health.KindCommand, Command: []string{"/bin/false"}, Phase: health.PhaseBoth}),
+		once(health.Spec{Name: "app", Kind: health.KindCommand, Phase: health.PhaseVerify,
 			Command: []string{"/bin/sh", "-c", "if [ -e " + flag + " ]; then echo app says no; exit 1; fi"}}),
 	}
 	logPath := filepath.Join(t.TempDir(), "attempt.log")
