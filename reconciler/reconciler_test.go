@@ -21,7 +21,9 @@ import (
 // by their own packages and by the e2e suite.
 
 type fakeSource struct {
-	art            source.Artifact
+	art source.Artifact
+	// pollRev, when set, is what Poll answers instead of art's revision.
+	pollRev        string
 	pollErr        error
 	fetchErr       error
 	polls, fetches int
@@ -29,6 +31,9 @@ type fakeSource struct {
 
 func (f *fakeSource) Poll(context.Context) (string, error) {
 	f.polls++
+	if f.pollRev != "" {
+		return f.pollRev, f.pollErr
+	}
 	return f.art.Revision, f.pollErr
 }
 

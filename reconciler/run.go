@@ -38,7 +38,7 @@ func (r *Reconciler) Run(ctx context.Context, opts Options) (rep Report) {
 		return Report{Result: ResultFailed, Err: fault.Transientf("another reconcile is running: %w", err)}
 	}
 	defer unlock()
-	st, err := r.Store.Load()
+	st, err := r.load()
 	if err != nil {
 		return Report{Result: ResultFailed, Err: err}
 	}
@@ -55,7 +55,7 @@ func (r *Reconciler) Run(ctx context.Context, opts Options) (rep Report) {
 		rep = r.record(w, err)
 		r.pruneStage(w.st)
 	}()
-	for _, s := range []step{r.poll, r.fetch, r.lineage, r.compare, r.apply} {
+	for _, s := range []step{r.poll, r.fetch, r.lineage, r.accepted, r.compare, r.apply} {
 		if err = s(ctx, w); err != nil {
 			return
 		}
