@@ -30,7 +30,7 @@
         # The hash of `go mod vendor` for go.mod and go.sum. e2e/check-nix
         # recomputes it and fails when it is stale; docs/operations.md says
         # how to update it.
-        vendorHash = "sha256-dY2ZgcRjNIDuAoI48jP8Se4DUyUg1DDjXnCG77m0zTI=";
+        vendorHash = "sha256-/ntaDRiuIo4Ks+QgtZpcXpvQgobU/YgqOjtRpRLzqTk=";
         subPackages = [ "cmd/berth" ];
         env.CGO_ENABLED = 0;
         # berth version, status, reports and metrics say which berth runs.

@@ -159,7 +159,7 @@ func Defaults() Config {
 		Webhook: Webhook{Listen: ":9420", MaxBody: 1 << 20, MinInterval: 10 * time.Second},
 		Metrics: Metrics{Listen: "127.0.0.1:9421"},
 		Health:  defaultHealth(),
-		Files:   Files{Root: "/"},
+		Files:   Files{Root: "/", HostKey: "/etc/ssh/ssh_host_ed25519_key"},
 		Reboot:  Reboot{Policy: "never", Delay: 5 * time.Minute},
 	}
 }

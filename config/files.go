@@ -12,6 +12,9 @@ import (
 type Files struct {
 	// Root is where the tree is installed; "/" on a real host.
 	Root string `yaml:"root"`
+	// HostKey is the private key that decrypts the tree's encrypted
+	// files (NAME.age): the machine's SSH host key (docs/secrets.md).
+	HostKey string `yaml:"host_key"`
 }
 
 // Report configures where the agent sends its report after every
@@ -28,6 +31,9 @@ type Report struct {
 func (c *Config) validateFilesReport() error {
 	if !filepath.IsAbs(c.Files.Root) {
 		return bad("files.root", "must be an absolute path, got %q", c.Files.Root)
+	}
+	if !filepath.IsAbs(c.Files.HostKey) {
+		return bad("files.host_key", "must be an absolute path, got %q", c.Files.HostKey)
 	}
 	r := c.Report
 	if r.HTTPURL == "" {

@@ -95,6 +95,7 @@ func TestModuleRejectsInlineSecrets(t *testing.T) {
 	tests := []struct{ name, settings, want string }{
 		{"inline token", `{"source": {"git": {"url": "https://h/r", "token": "hunter2"}}}`, "source.git.token: secrets are never inline"},
 		{"token in store", `{"source": {"git": {"url": "https://h/r", "token_file": "/nix/store/aaaa-token"}}}`, "world-readable Nix store"},
+		{"host key in store", `{"source": {"git": {"url": "https://h/r"}}, "files": {"host_key": "/nix/store/aaaa-key"}}`, "files.host_key: /nix/store/aaaa-key is in the world-readable Nix store"},
 		{"credentials in url", `{"source": {"git": {"url": "https://u:p@h/r"}}}`, "URL carries credentials"},
 		{"public file in store", `{"source": {"git": {"url": "ssh://git@h/r", "ssh_key_file": "/run/keys/k", "known_hosts_file": "/nix/store/aaaa-known_hosts"}}}`, ""},
 		{"inline webhook secret", `{"source": {"git": {"url": "https://h/r"}}, "webhook": {"secret": "s"}}`, "webhook.secret: secrets are never inline"},

@@ -1,7 +1,9 @@
 package config
 
 import (
+	"path"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -14,6 +16,11 @@ type Trust struct {
 	// MaxAge, when positive, reports the source as stale once it has
 	// answered the same revision, or not answered at all, for longer.
 	MaxAge time.Duration `yaml:"max_age"`
+	// RequireEncryptedFiles lists installed paths (a path covers
+	// everything below it; "/" the whole tree) and path.Match patterns
+	// where the files tree must hold encrypted files (NAME.age) only: a
+	// plaintext file there refuses the revision (docs/secrets.md).
+	RequireEncryptedFiles []string `yaml:"require_encrypted_files"`
 }
 
 // TrustGit is the signing policy of the git source: when either file is
@@ -52,6 +59,11 @@ func (c *Config) validateTrust() error {
 	}
 	if t.SFTP.AllowedSigners != "" && c.Source.SFTP == nil {
 		return bad("trust.sftp.allowed_signers", "applies to source.sftp, which is not configured")
+	}
+	for _, p := range t.RequireEncryptedFiles {
+		if _, err := path.Match(p, ""); err != nil || !strings.HasPrefix(p, "/") || path.Clean(p) != p {
+			return bad("trust.require_encrypted_files", "%q must be an installed path or pattern, absolute and clean, such as /etc/wireguard or /etc/*/*.key", p)
+		}
 	}
 	if t.MaxAge < 0 {
 		return bad("trust.max_age", "must not be negative")

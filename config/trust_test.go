@@ -21,6 +21,10 @@ func TestTrust(t *testing.T) {
 		{"sftp policy, git source", git + "trust:\n  sftp:\n    allowed_signers: /s\n", "trust.sftp.allowed_signers: applies to source.sftp"},
 		{"negative age", git + "trust:\n  max_age: -1h\n", "trust.max_age: must not be negative"},
 		{"typo", git + "trust:\n  git:\n    allowed_signer: /s\n", "field allowed_signer not found"},
+		{"encrypted files", git + "trust:\n  require_encrypted_files: [/, /etc/wireguard, \"/etc/*/*.key\"]\n", ""},
+		{"encrypted files relative", git + "trust:\n  require_encrypted_files: [etc/wireguard]\n", "trust.require_encrypted_files: \"etc/wireguard\" must be an installed path"},
+		{"encrypted files bad pattern", git + "trust:\n  require_encrypted_files: [\"/etc/[\"]\n", "trust.require_encrypted_files: \"/etc/[\" must be"},
+		{"host key relative", git + "files:\n  host_key: ssh_host_ed25519_key\n", "files.host_key: must be an absolute path"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

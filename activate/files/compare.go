@@ -3,6 +3,7 @@ package files
 import (
 	"bytes"
 	"errors"
+	"github.com/berth-nix/berth/internal/fault"
 	"io"
 	"io/fs"
 	"os"
@@ -55,20 +56,43 @@ func sameAttrs(w want, fi fs.FileInfo) bool {
 }
 
 // sameContent says whether the installed path of w (described by fi)
-// already holds what w installs: the same bytes, or the same link target.
+// already holds what w installs: the same bytes, the same link target,
+// or, for an encrypted file, the same plaintext. Its errors are
+// classified: a file that cannot be decrypted is the revision's fault,
+// anything else the machine's.
 func (in *Installer) sameContent(w want, fi fs.FileInfo) (bool, error) {
 	if kindOf(fi) != w.Kind {
 		return false, nil
 	}
 	l, err := in.locate(w.Path)
 	if err != nil {
-		return false, err
+		return false, fault.Transientf("files: %w", err)
 	}
 	defer l.close()
 	if w.Kind == KindLink {
 		cur, err := l.readlink()
-		return err == nil && cur == w.Link, err
+		if err != nil {
+			return false, fault.Transientf("files: %w", err)
+		}
+		return cur == w.Link, nil
 	}
+	if w.Decrypt == nil {
+		same, err := sameBytesAt(w, fi, l)
+		if err != nil {
+			return false, fault.Transientf("files: %w", err)
+		}
+		return same, nil
+	}
+	fb, err := l.openFile()
+	if err != nil {
+		return false, fault.Transientf("files: %w", err)
+	}
+	defer fb.Close()
+	return samePlaintext(w, fb)
+}
+
+// sameBytesAt compares w's source with the installed file at l.
+func sameBytesAt(w want, fi fs.FileInfo, l *loc) (bool, error) {
 	src, err := os.Stat(w.Src)
 	if err != nil || src.Size() != fi.Size() {
 		return false, err

@@ -32,6 +32,12 @@ type Installer struct {
 	Root string
 	// StateDir holds manifest.json and backup/<attempt id>/; mode 0700.
 	StateDir string
+	// Decrypt opens the tree's encrypted files (NAME.age); with none, a
+	// tree that has one is refused.
+	Decrypt Decrypter
+	// RequireEncrypted lists installed paths (and everything below them)
+	// or path.Match patterns where a plaintext file is refused.
+	RequireEncrypted []string
 }
 
 func (in *Installer) manifestPath() string { return filepath.Join(in.StateDir, "manifest.json") }

@@ -3,7 +3,6 @@ package files
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"syscall"
 
@@ -114,12 +113,7 @@ func writeFile(l *loc, src string, w want) error {
 }
 
 func fill(out *os.File, src string, w want) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	if _, err := io.Copy(out, in); err != nil {
+	if err := copyContent(out, src, w); err != nil {
 		return err
 	}
 	if err := out.Chown(w.UID, w.GID); err != nil {

@@ -84,6 +84,9 @@ func (in *Installer) Plan(filesDir, metaPath string) (*Plan, error) {
 		return nil, err
 	}
 	entries, err := scan(filesDir)
+	if err == nil {
+		entries, err = in.encrypted(entries)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +213,7 @@ func (pl *planner) dir(w want, fi fs.FileInfo) error {
 func (pl *planner) fileOrLink(w want, fi fs.FileInfo) error {
 	same, err := pl.in.sameContent(w, fi)
 	if err != nil {
-		return fault.Transientf("files: %w", err)
+		return err
 	}
 	if same && sameAttrs(w, fi) {
 		pl.record(w, false)

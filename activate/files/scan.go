@@ -35,6 +35,8 @@ type entry struct {
 	// Src is the staged file; Link is a link's target.
 	Src  string
 	Link string
+	// Decrypt is set for an encrypted file (Src is NAME.age, Path NAME).
+	Decrypt Decrypter
 }
 
 // scan walks the staged tree dir without following links and returns its

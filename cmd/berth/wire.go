@@ -13,6 +13,7 @@ import (
 	"github.com/berth-nix/berth/health"
 	"github.com/berth-nix/berth/nixos"
 	"github.com/berth-nix/berth/reconciler"
+	"github.com/berth-nix/berth/secrets"
 	gitsource "github.com/berth-nix/berth/source/git"
 )
 
@@ -54,8 +55,9 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 		GCRoots:  c.Nix.GCRootDir,
 		Root:     "/",
 		LockPath: "/run/nixos/switch-to-configuration.lock",
-		Files:    &files.Installer{Root: c.Files.Root, StateDir: filepath.Join(c.StateDir, "files")},
-		Differ:   nix,
+		Files: &files.Installer{Root: c.Files.Root, StateDir: filepath.Join(c.StateDir, "files"),
+			Decrypt: &secrets.HostKey{Path: c.Files.HostKey}, RequireEncrypted: c.Trust.RequireEncryptedFiles},
+		Differ: nix,
 	}
 	rec := &reconciler.Reconciler{
 		Host: c.Hostname, Source: src, Lineage: lineage, AllowRewrite: allowRewrite(c),

@@ -31,6 +31,7 @@ var forbidden = map[string][]string{
 	"report":   {"reconciler", "activate", "source", "health", "config", "fleet", "cmd"},
 	"prebuilt": {"reconciler", "activate", "source", "health", "config", "fleet", "cmd"},
 	"internal": {"reconciler", "activate", "source", "health", "nixos", "report", "config", "fleet", "cmd"},
+	"secrets":  {"reconciler", "activate", "source", "health", "nixos", "config", "fleet", "cmd"},
 }
 
 func TestImportsPointDown(t *testing.T) {
