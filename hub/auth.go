@@ -129,10 +129,10 @@ func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request) {
 func (s *Server) withHost(h func(http.ResponseWriter, *http.Request, string)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		host, ok := s.hostTokens[hashSecret(bearer(r))]
-		if !ok || bearer(r) == "" {
+		if !ok || bearer(r) == "" || !s.clientCertFor(r, host) {
 			s.audit(r.Context(), "anonymous", "auth.denied", r.URL.Path, "no valid host token from "+r.RemoteAddr)
 			w.Header().Set("WWW-Authenticate", `Bearer realm="berth hub"`)
-			httpError(w, http.StatusUnauthorized, "a host token is required")
+			httpError(w, http.StatusUnauthorized, "a host token (and, when the hub asks, the host's client certificate) is required")
 			return
 		}
 		h(w, r, host)

@@ -82,7 +82,7 @@ func newRoot(g *globals) *cobra.Command {
 	root.PersistentFlags().StringVarP(&g.configPath, "config", "c", defaultConfigPath(), "configuration file")
 	root.AddCommand(newAgentCmd(g), newRunCmd(g), newStatusCmd(g), newHistoryCmd(g), newCheckConfigCmd(g))
 	root.AddCommand(newPublishCmd(g), newBuildFleetCmd(g), newFleetCmd(g))
-	root.AddCommand(newTriggerCmd(g), newPauseCmd(g), newResumeCmd(g))
+	root.AddCommand(newTriggerCmd(g), newPauseCmd(g), newResumeCmd(g), newHubCmd(g))
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitError{exitUsage, err} })
 	return root
 }
