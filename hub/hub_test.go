@@ -72,9 +72,19 @@ func startHub(t *testing.T, hosts ...string) *testHub {
 
 func (h *testHub) do(t *testing.T, method, path, key string, body []byte) (*http.Response, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest(method, h.URL+path, bytes.NewReader(body))
+	hd := http.Header{}
 	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
+		hd.Set("Authorization", "Bearer "+key)
+	}
+	return h.send(t, method, path, hd, body)
+}
+
+// send makes a request with headers hd and returns the answer and its body.
+func (h *testHub) send(t *testing.T, method, path string, hd http.Header, body []byte) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, h.URL+path, bytes.NewReader(body))
+	for k, v := range hd {
+		req.Header[k] = v
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -231,17 +241,7 @@ func push(t *testing.T, h *testHub, paths ...string) (*http.Response, []byte) {
 		Modified []string `json:"modified"`
 	}
 	body, _ := json.Marshal(map[string]any{"ref": "refs/heads/main", "after": strings.Repeat("c", 40), "commits": []commit{{paths}}})
-	req, _ := http.NewRequest("POST", h.URL+"/v1/webhook", bytes.NewReader(body))
-	for k, v := range webhook.Sign([]byte(secret), body, time.Now()) {
-		req.Header[k] = v
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	return resp, data
+	return h.send(t, "POST", "/v1/webhook", webhook.Sign([]byte(secret), body, time.Now()), body)
 }
 
 func TestWebhookNotifiesHostsWhoseDirectoryChanged(t *testing.T) {
@@ -267,15 +267,7 @@ func TestWebhookNotifiesHostsWhoseDirectoryChanged(t *testing.T) {
 
 func TestWebhookWrongSecret(t *testing.T) {
 	h := startHub(t, "laptop1")
-	req, _ := http.NewRequest("POST", h.URL+"/v1/webhook", strings.NewReader(`{}`))
-	for k, v := range webhook.Sign([]byte("wrong"), []byte(`{}`), time.Now()) {
-		req.Header[k] = v
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp, _ := h.send(t, "POST", "/v1/webhook", webhook.Sign([]byte("wrong"), []byte(`{}`), time.Now()), []byte(`{}`))
 	if resp.StatusCode != 401 {
 		t.Errorf("got %s, want 401", resp.Status)
 	}

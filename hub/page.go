@@ -42,8 +42,8 @@ func ago(t time.Time) string {
 }
 
 func (s *Server) pageRoutes(mux *http.ServeMux) {
-	mux.Handle("GET /{$}", s.withRole(store.RoleRead, s.fleetPage))
-	mux.Handle("GET /fragment/rows", s.withRole(store.RoleRead, s.rowsFragment))
+	mux.Handle("GET /{$}", s.withRole(store.RoleRead, s.fleetView("fleet")))
+	mux.Handle("GET /fragment/rows", s.withRole(store.RoleRead, s.fleetView("rows")))
 	mux.Handle("GET /hosts/{host}", s.withRole(store.RoleRead, s.hostPage))
 	mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
 		s.render(w, "login", map[string]string{"Title": "Sign in"})
@@ -66,22 +66,17 @@ func (s *Server) fleetData(r *http.Request) (fleetData, error) {
 	return fleetData{Title: "Fleet", Wanted: wanted, Hosts: hosts}, nil
 }
 
-func (s *Server) fleetPage(w http.ResponseWriter, r *http.Request, _ caller) {
-	d, err := s.fleetData(r)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusServiceUnavailable)
-		return
+// fleetView renders the fleet with template name: the whole page, or
+// only its rows for the live update.
+func (s *Server) fleetView(name string) func(http.ResponseWriter, *http.Request, caller) {
+	return func(w http.ResponseWriter, r *http.Request, _ caller) {
+		d, err := s.fleetData(r)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		s.render(w, name, d)
 	}
-	s.render(w, "fleet", d)
-}
-
-func (s *Server) rowsFragment(w http.ResponseWriter, r *http.Request, _ caller) {
-	d, err := s.fleetData(r)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusServiceUnavailable)
-		return
-	}
-	s.render(w, "rows", d)
 }
 
 func (s *Server) hostPage(w http.ResponseWriter, r *http.Request, _ caller) {

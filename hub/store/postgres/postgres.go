@@ -11,27 +11,9 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 )
 
-var dialect = sqldb.Dialect{Name: "postgres", Dollar: true, Migrations: []string{`
-CREATE TABLE reports (
-	id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-	host TEXT NOT NULL,
-	received BIGINT NOT NULL,
-	body TEXT NOT NULL,
-	log_tail TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX reports_host ON reports (host, id);
-CREATE TABLE hosts (name TEXT PRIMARY KEY, report_id BIGINT NOT NULL);
-CREATE TABLE api_keys (name TEXT PRIMARY KEY, role TEXT NOT NULL, hash TEXT NOT NULL UNIQUE, created BIGINT NOT NULL);
-CREATE TABLE facts (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE audit (
-	id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-	at BIGINT NOT NULL,
-	actor TEXT NOT NULL,
-	action TEXT NOT NULL,
-	target TEXT NOT NULL DEFAULT '',
-	detail TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX audit_at ON audit (at)`}}
+var dialect = sqldb.Dialect{Name: "postgres", Dollar: true, Migrations: []string{
+	sqldb.Schema("BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", "BIGINT"),
+}}
 
 // Open connects to the server named by dsn (a postgres:// URL or
 // key=value string; libpq's environment variables and PGPASSFILE apply)

@@ -13,27 +13,9 @@ import (
 	_ "modernc.org/sqlite"
 )
 
-var dialect = sqldb.Dialect{Name: "sqlite", Migrations: []string{`
-CREATE TABLE reports (
-	id INTEGER PRIMARY KEY AUTOINCREMENT,
-	host TEXT NOT NULL,
-	received INTEGER NOT NULL,
-	body TEXT NOT NULL,
-	log_tail TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX reports_host ON reports (host, id);
-CREATE TABLE hosts (name TEXT PRIMARY KEY, report_id INTEGER NOT NULL);
-CREATE TABLE api_keys (name TEXT PRIMARY KEY, role TEXT NOT NULL, hash TEXT NOT NULL UNIQUE, created INTEGER NOT NULL);
-CREATE TABLE facts (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE audit (
-	id INTEGER PRIMARY KEY AUTOINCREMENT,
-	at INTEGER NOT NULL,
-	actor TEXT NOT NULL,
-	action TEXT NOT NULL,
-	target TEXT NOT NULL DEFAULT '',
-	detail TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX audit_at ON audit (at)`}}
+var dialect = sqldb.Dialect{Name: "sqlite", Migrations: []string{
+	sqldb.Schema("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER"),
+}}
 
 // Open opens (creating it when missing) the database file at path and
 // migrates it. Writers wait for each other up to five seconds; every
