@@ -46,7 +46,9 @@ hosts:
 	os.WriteFile(cfgPath, []byte(cfg), 0o600)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
-	go func() { done <- execute(ctx, []string{"hub", "--hub-config", cfgPath}, &bytes.Buffer{}, &bytes.Buffer{}) }()
+	go func() {
+		done <- execute(ctx, []string{"hub", "--hub-config", cfgPath}, &bytes.Buffer{}, &bytes.Buffer{})
+	}()
 	t.Cleanup(func() { cancel(); <-done })
 	for deadline := time.Now().Add(10 * time.Second); ; {
 		if c, err := net.Dial("tcp", addr); err == nil {
