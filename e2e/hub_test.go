@@ -1,0 +1,199 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/berth-nix/berth/e2e/fixture"
+	"github.com/berth-nix/berth/e2e/testhost"
+	"github.com/berth-nix/berth/hub"
+	"github.com/berth-nix/berth/hub/store"
+	"github.com/berth-nix/berth/internal/testserver"
+)
+
+// e2eHub is a berth hub on loopback with a SQLite file, which the test
+// can stop and start again at the same address.
+type e2eHub struct {
+	t    *testing.T
+	cfg  hub.Config
+	url  string
+	dir  string
+	stop func()
+}
+
+const hubAdminKey = "hub-admin-key"
+
+func startE2EHub(t *testing.T, hosts ...string) *e2eHub {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	cfg := hub.DefaultConfig()
+	cfg.Listen = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	cfg.Database.SQLite = filepath.Join(dir, "hub.db")
+	cfg.Keys = []hub.KeyFile{{Name: "admin", Role: store.RoleAdmin, KeyFile: write("admin", hubAdminKey)}}
+	cfg.Hosts = map[string]hub.HostToken{}
+	for _, h := range hosts {
+		cfg.Hosts[h] = hub.HostToken{TokenFile: write("token-"+h, hubToken(h))}
+	}
+	cfg.Webhook.SecretFiles = []string{write("webhook", hookSecret)}
+	cfg.Branch = "main"
+	h := &e2eHub{t: t, cfg: cfg, url: "http://" + cfg.Listen, dir: dir}
+	h.start()
+	t.Cleanup(func() { h.stop() })
+	return h
+}
+
+func hubToken(host string) string { return "hub-token-of-" + host }
+
+func (h *e2eHub) start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	ready, done := make(chan struct{}), make(chan error, 1)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	go func() { done <- hub.Serve(ctx, &h.cfg, log, func(string) { close(ready) }) }()
+	select {
+	case <-ready:
+	case err := <-done:
+		h.t.Fatalf("hub: %v", err)
+	}
+	h.stop = func() { cancel(); <-done }
+}
+
+// get decodes a JSON answer of the hub's API, as the admin.
+func (h *e2eHub) get(path string, out any) {
+	h.t.Helper()
+	req, _ := http.NewRequest("GET", h.url+path, nil)
+	req.Header.Set("Authorization", "Bearer "+hubAdminKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		h.t.Fatalf("GET %s: %s", path, resp.Status)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func (h *e2eHub) hosts() map[string]hub.HostView {
+	var res struct{ Hosts []hub.HostView }
+	h.get("/v1/hosts", &res)
+	out := map[string]hub.HostView{}
+	for _, v := range res.Hosts {
+		out[v.Name] = v
+	}
+	return out
+}
+
+func (h *e2eHub) audit(action string) []store.Entry {
+	var res struct{ Entries []store.Entry }
+	h.get("/v1/audit?action="+action, &res)
+	return res.Entries
+}
+
+// hubAgent boots a test host named name, installed on its base system,
+// whose agent follows the fleet on git and the hub; it opens no port.
+func hubAgent(t *testing.T, name string, repo *testserver.Repo, git *testserver.GitHTTP, h *e2eHub) *fleetHost {
+	f := &fleetHost{t: t, repo: repo, git: git}
+	f.h = testhost.Boot(t)
+	f.base = fixture.InstallBaseOn(t, f.h, fixture.Host{Name: name, Units: map[string]string{"base.service": fixture.SleepService("base")}})
+	f.write("/etc/berth/token", fleetToken+"\n", 0o600)
+	f.write("/etc/berth/hub-token", hubToken(name)+"\n", 0o600)
+	f.startAgent(fmt.Sprintf(`hostname: %s
+source:
+  git:
+    url: %s
+    token_file: /etc/berth/token
+hub:
+  url: %s
+  token_file: /etc/berth/hub-token
+%s`, name, git.URL(), h.url, agentSettings))
+	return f
+}
+
+// TestHubWebhookTwoHosts: two test hosts whose agents poll hourly and
+// open no port hold event streams to the hub. A push runs the forge hook
+// against the hub, and both hosts pull and apply within seconds; their
+// reports reach the hub; the audit log shows the delivery and the
+// reports; a wrong key is refused and audited. The hub restarts, the
+// agents reconnect by themselves, and the next push reaches them too.
+func TestHubWebhookTwoHosts(t *testing.T) {
+	testhost.Require(t)
+	beta := func(msg string) fixture.Host {
+		return fixture.Host{Name: "beta", Units: map[string]string{"beta.service": fixture.SleepService(msg)}}
+	}
+	repo := fixture.Fleet(t, alphaV1(), beta("beta v1"))
+	git := testserver.StartGitHTTP(t, repo, fleetToken)
+	h := startE2EHub(t, "alpha", "beta")
+	alpha, betaHost := hubAgent(t, "alpha", repo, git, h), hubAgent(t, "beta", repo, git, h)
+	connected := func() bool {
+		hs := h.hosts()
+		return hs["alpha"].Connected && hs["beta"].Connected
+	}
+	alpha.waitFor("both agents connected to the hub", time.Minute, connected)
+	installHook(t, alpha, h.url+"/v1/webhook")
+
+	pushBoth := func(version string) string {
+		v := alphaV1()
+		v.Units["hello.service"] = fixture.SleepService("hello " + version)
+		fixture.PutHost(t, repo, v)
+		fixture.PutHost(t, repo, beta("beta "+version))
+		c := repo.Commit("alpha and beta " + version)
+		start := time.Now()
+		repo.Push()
+		for _, f := range []*fleetHost{alpha, betaHost} {
+			f.waitFor("the pushed commit applied through the hub", 90*time.Second, func() bool { return f.appliedCommit() == c })
+			if got := f.lastTrigger(); got != "hub" {
+				t.Errorf("trigger of the attempt that applied %s: got %q, want hub", c, got)
+			}
+		}
+		t.Logf("push %s to both hosts applied: %s", version, time.Since(start).Round(time.Millisecond))
+		return c
+	}
+	c2 := pushBoth("v2")
+	alpha.waitFor("both reports of the apply at the hub", 30*time.Second, func() bool {
+		hs := h.hosts()
+		return hs["alpha"].Applied == c2 && hs["beta"].Applied == c2 && hs["alpha"].State == hub.StateUpToDate && hs["beta"].State == hub.StateUpToDate
+	})
+	if hooks := h.audit("webhook"); len(hooks) == 0 || !strings.Contains(hooks[0].Detail, c2[:12]) {
+		t.Errorf("audit has no webhook delivery for %s: %+v", c2, hooks)
+	}
+	reports := h.audit("report")
+	var applies int
+	for _, e := range reports {
+		if strings.Contains(e.Detail, "applied") && strings.Contains(e.Detail, c2) {
+			applies++
+		}
+	}
+	if applies < 2 {
+		t.Errorf("audit shows %d reports of applying %s, want both hosts'", applies, c2)
+	}
+	req, _ := http.NewRequest("GET", h.url+"/v1/hosts", nil)
+	req.Header.Set("Authorization", "Bearer wrong-key")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("wrong key: got %v %v, want 401", resp, err)
+	}
+	if denied := h.audit("auth.denied"); len(denied) == 0 {
+		t.Errorf("the wrong key left no audit entry")
+	}
+
+	h.stop()
+	h.start()
+	alpha.waitFor("both agents reconnected after the hub restart", 2*time.Minute, connected)
+	pushBoth("v3")
+}
