@@ -193,7 +193,13 @@ func TestHubWebhookTwoHosts(t *testing.T) {
 	}
 
 	h.stop()
+	restarted := time.Now()
 	h.start()
-	alpha.waitFor("both agents reconnected after the hub restart", 2*time.Minute, connected)
+	// Each agent polls once on reconnecting, for what it may have missed,
+	// and reports; the next push comes after those polls.
+	alpha.waitFor("both agents reconnected and polled after the hub restart", 2*time.Minute, func() bool {
+		hs := h.hosts()
+		return connected() && hs["alpha"].LastSeen.After(restarted) && hs["beta"].LastSeen.After(restarted)
+	})
 	pushBoth("v3")
 }
