@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/berth-nix/berth/e2e/fixture"
 	"github.com/berth-nix/berth/e2e/testhost"
 	"github.com/berth-nix/berth/hub"
@@ -129,7 +131,8 @@ hub:
 // TestHubWebhookTwoHosts: two test hosts whose agents poll hourly and
 // open no port hold event streams to the hub. A push runs the forge hook
 // against the hub, and both hosts pull and apply within seconds; their
-// reports reach the hub; the audit log shows the delivery and the
+// reports reach the hub and appear on its page in Chromium without a
+// reload; the audit log shows the delivery and the
 // reports; a wrong key is refused and audited. The hub restarts, the
 // agents reconnect by themselves, and the next push reaches them too.
 func TestHubWebhookTwoHosts(t *testing.T) {
@@ -147,6 +150,11 @@ func TestHubWebhookTwoHosts(t *testing.T) {
 	}
 	alpha.waitFor("both agents connected to the hub", time.Minute, connected)
 	installHook(t, alpha, h.url+"/v1/webhook")
+	page := testserver.Chromium(t)
+	testserver.SignIn(t, page, h.url, hubAdminKey, "#host-beta")
+	if _, err := chromedp.Run(page, chromedp.Evaluate[bool](`window.notReloaded = true`)); err != nil {
+		t.Fatal(err)
+	}
 
 	pushBoth := func(version string) string {
 		v := alphaV1()
@@ -170,6 +178,16 @@ func TestHubWebhookTwoHosts(t *testing.T) {
 		hs := h.hosts()
 		return hs["alpha"].Applied == c2 && hs["beta"].Applied == c2 && hs["alpha"].State == hub.StateUpToDate && hs["beta"].State == hub.StateUpToDate
 	})
+	shots := t.TempDir()
+	for _, host := range []string{"alpha", "beta"} {
+		testserver.WaitText(t, page, "#host-"+host, 30*time.Second, func(row string) bool {
+			return strings.Contains(row, c2[:12]) && strings.Contains(row, hub.StateUpToDate)
+		})
+	}
+	if same, err := chromedp.Run(page, chromedp.Evaluate[bool](`window.notReloaded === true`)); err != nil || !same {
+		t.Errorf("the page reloaded to show the reports (%v)", err)
+	}
+	testserver.Screenshot(t, page, shots, "fleet-after-push")
 	if hooks := h.audit("webhook"); len(hooks) == 0 || !strings.Contains(hooks[0].Detail, c2[:12]) {
 		t.Errorf("audit has no webhook delivery for %s: %+v", c2, hooks)
 	}

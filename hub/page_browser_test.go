@@ -2,9 +2,6 @@ package hub
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,43 +9,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/berth-nix/berth/hub/wire"
-	"github.com/berth-nix/berth/internal/testenv"
+	"github.com/berth-nix/berth/internal/testserver"
 )
-
-// browser starts a headless Chromium (Debian's chromium) with a fresh
-// profile; screenshots go to the test's temp directory.
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	bin, err := exec.LookPath("chromium")
-	if err != nil {
-		testenv.Missing(t, "chromium not installed (apt-get install chromium)")
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900),
-	}
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancel2 := chromedp.NewContext(actx)
-	t.Cleanup(cancel2)
-	ctx, cancel3 := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(cancel3)
-	return ctx
-}
-
-func screenshot(t *testing.T, ctx context.Context, dir, name string) {
-	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
-	}
-	p := filepath.Join(dir, name+".png")
-	if err := os.WriteFile(p, png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot: %s", p)
-}
 
 func text(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
@@ -66,17 +28,8 @@ func TestFleetPageInChromium(t *testing.T) {
 	h := startHub(t, "laptop1", "laptop2")
 	shots := t.TempDir()
 	h.do(t, "POST", wire.ReportsPath, hostToken("laptop1"), upload(t, goodReport("laptop1", strings.Repeat("a", 40)), ""))
-	ctx := browser(t)
-	_, err := chromedp.Run(ctx, chromedp.Steps(
-		chromedp.Navigate(h.URL+"/"),
-		chromedp.WaitVisible(chromedp.CSS(`input[name=key]`)),
-		chromedp.SendKeys(chromedp.CSS(`input[name=key]`), readKey),
-		chromedp.Submit(chromedp.CSS(`input[name=key]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#host-laptop1`)),
-	))
-	if err != nil {
-		t.Fatalf("sign in: %v", err)
-	}
+	ctx := testserver.Chromium(t)
+	testserver.SignIn(t, ctx, h.URL, readKey, `#host-laptop1`)
 	if got := text(t, ctx, `#host-laptop1 .state`); got != StateUpToDate {
 		t.Errorf("laptop1 shows %q, want %s", got, StateUpToDate)
 	}
@@ -84,7 +37,7 @@ func TestFleetPageInChromium(t *testing.T) {
 		t.Errorf("laptop2 shows %q, want %s", got, StateNoReport)
 	}
 	waitText(t, ctx, `#live`, "live")
-	screenshot(t, ctx, shots, "fleet")
+	testserver.Screenshot(t, ctx, shots, "fleet")
 
 	// A report arrives: the row changes in place, the page is not reloaded.
 	chromedp.Run(ctx, chromedp.Evaluate[bool](`window.notReloaded = true`))
@@ -100,7 +53,7 @@ func TestFleetPageInChromium(t *testing.T) {
 	if got := text(t, ctx, `#host-laptop2`); !strings.Contains(got, "nginx.service") || !strings.Contains(got, "test") {
 		t.Errorf("laptop2's row lacks the failed phase and unit: %q", got)
 	}
-	screenshot(t, ctx, shots, "fleet-live")
+	testserver.Screenshot(t, ctx, shots, "fleet-live")
 
 	// The host page: history and log tail.
 	if _, err := chromedp.Run(ctx, chromedp.Steps(chromedp.Navigate(h.URL+"/hosts/laptop2"), chromedp.WaitVisible(chromedp.CSS(`#log`)))); err != nil {
@@ -112,10 +65,10 @@ func TestFleetPageInChromium(t *testing.T) {
 	if got := text(t, ctx, `h1`); !strings.Contains(got, "laptop2") || !strings.Contains(got, StateReverted) {
 		t.Errorf("host page heading %q", got)
 	}
-	screenshot(t, ctx, shots, "host")
+	testserver.Screenshot(t, ctx, shots, "host")
 
 	// On a phone: nothing wider than the screen.
-	_, err = chromedp.Run(ctx, chromedp.Steps(chromedp.EmulateViewport(390, 844), chromedp.Navigate(h.URL+"/"),
+	_, err := chromedp.Run(ctx, chromedp.Steps(chromedp.EmulateViewport(390, 844), chromedp.Navigate(h.URL+"/"),
 		chromedp.WaitVisible(chromedp.CSS(`#host-laptop2`))))
 	if err != nil {
 		t.Fatal(err)
@@ -127,14 +80,14 @@ func TestFleetPageInChromium(t *testing.T) {
 	if !fits {
 		t.Errorf("the fleet page is wider than a 390px phone screen")
 	}
-	screenshot(t, ctx, shots, "fleet-phone")
+	testserver.Screenshot(t, ctx, shots, "fleet-phone")
 }
 
 // TestPageRefusesWrongKey: a wrong key gets the form again, and the
 // refusal is audited.
 func TestPageRefusesWrongKey(t *testing.T) {
 	h := startHub(t)
-	ctx := browser(t)
+	ctx := testserver.Chromium(t)
 	_, err := chromedp.Run(ctx, chromedp.Steps(chromedp.Navigate(h.URL+"/login"),
 		chromedp.SendKeys(chromedp.CSS(`input[name=key]`), "not-a-key"),
 		chromedp.Submit(chromedp.CSS(`input[name=key]`)),
@@ -148,17 +101,8 @@ func TestPageRefusesWrongKey(t *testing.T) {
 	assertAudit(t, h, "auth.denied", "/login", "anonymous")
 }
 
-// waitText polls until the element's text is want.
+// waitText waits until the element's text is want.
 func waitText(t *testing.T, ctx context.Context, sel, want string) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	var got string
-	for time.Now().Before(deadline) {
-		got, _ = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel), chromedp.AtLeast(0)))
-		if strings.TrimSpace(got) == want {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("%s shows %q, want %q", sel, got, want)
+	testserver.WaitText(t, ctx, sel, 15*time.Second, func(s string) bool { return strings.TrimSpace(s) == want })
 }
