@@ -34,7 +34,9 @@ type e2eHub struct {
 
 const hubAdminKey = "hub-admin-key"
 
-func startE2EHub(t *testing.T, hosts ...string) *e2eHub {
+// startE2EHub starts a hub on the store named db: "sqlite" (a file) or
+// "postgres" (a throwaway PostgreSQL cluster).
+func startE2EHub(t *testing.T, db string, hosts ...string) *e2eHub {
 	dir := t.TempDir()
 	write := func(name, content string) string {
 		p := filepath.Join(dir, name)
@@ -45,7 +47,11 @@ func startE2EHub(t *testing.T, hosts ...string) *e2eHub {
 	}
 	cfg := hub.DefaultConfig()
 	cfg.Listen = fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	cfg.Database.SQLite = filepath.Join(dir, "hub.db")
+	if db == "postgres" {
+		cfg.Database.PostgresFile = write("dsn", testserver.StartPostgres(t).DSN)
+	} else {
+		cfg.Database.SQLite = filepath.Join(dir, "hub.db")
+	}
 	cfg.Keys = []hub.KeyFile{{Name: "admin", Role: store.RoleAdmin, KeyFile: write("admin", hubAdminKey)}}
 	cfg.Hosts = map[string]hub.HostToken{}
 	for _, h := range hosts {
@@ -135,14 +141,22 @@ hub:
 // reload; the audit log shows the delivery and the
 // reports; a wrong key is refused and audited. The hub restarts, the
 // agents reconnect by themselves, and the next push reaches them too.
+// The same scenario runs with the hub's store on SQLite and on
+// PostgreSQL.
 func TestHubWebhookTwoHosts(t *testing.T) {
+	for _, db := range []string{"sqlite", "postgres"} {
+		t.Run(db, func(t *testing.T) { hubWebhookTwoHosts(t, db) })
+	}
+}
+
+func hubWebhookTwoHosts(t *testing.T, db string) {
 	testhost.Require(t)
 	beta := func(msg string) fixture.Host {
 		return fixture.Host{Name: "beta", Units: map[string]string{"beta.service": fixture.SleepService(msg)}}
 	}
 	repo := fixture.Fleet(t, alphaV1(), beta("beta v1"))
 	git := testserver.StartGitHTTP(t, repo, fleetToken)
-	h := startE2EHub(t, "alpha", "beta")
+	h := startE2EHub(t, db, "alpha", "beta")
 	alpha, betaHost := hubAgent(t, "alpha", repo, git, h), hubAgent(t, "beta", repo, git, h)
 	connected := func() bool {
 		hs := h.hosts()

@@ -35,6 +35,16 @@ const (
 	secret   = "hook-secret"
 )
 
+// openStore opens the store the hub under test uses: a SQLite file at
+// path, unless TestServerOnPostgres runs the suite on PostgreSQL.
+var openStore = func(t *testing.T, path string) store.Store {
+	st, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
 func hostToken(h string) string { return "token-of-" + h }
 
 func startHub(t *testing.T, hosts ...string) *testHub {
@@ -56,10 +66,7 @@ func startHub(t *testing.T, hosts ...string) *testHub {
 		cfg.Hosts[h] = HostToken{TokenFile: write("token-"+h, hostToken(h))}
 	}
 	cfg.Webhook.SecretFiles = []string{write("hook", secret)}
-	st, err := sqlite.Open(context.Background(), cfg.Database.SQLite)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := openStore(t, cfg.Database.SQLite)
 	t.Cleanup(func() { st.Close() })
 	s, err := New(&cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
