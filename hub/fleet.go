@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/berth-nix/berth/hub/store"
+	"github.com/berth-nix/berth/hub/wire"
 )
 
 // States of a host on the page, in the API and in metrics.
@@ -103,7 +104,7 @@ func (s *Server) view(host string, r *store.Report, wanted string) HostView {
 	}
 	if a := rep.Attempt; a != nil {
 		v.RebootNeeded = a.Reboot
-		if a.Result == "failed" || a.Result == "reverted" || a.Result == "refused" {
+		if a.Result == wire.ResultFailed || a.Result == wire.ResultReverted || a.Result == wire.ResultRefused {
 			v.Phase, v.FailedUnits = a.Phase, a.FailedUnits
 			if v.Error == "" {
 				v.Error = a.Error
@@ -122,14 +123,14 @@ func (s *Server) state(r *store.Report, wanted string) string {
 	}
 	if a := rep.Attempt; a != nil && (rep.Applied == nil || a.Digest != rep.Applied.Digest) {
 		switch a.Result {
-		case "reverted":
+		case wire.ResultReverted:
 			return StateReverted
-		case "failed", "refused":
+		case wire.ResultFailed, wire.ResultRefused:
 			return StateFailed
 		}
 	}
 	switch {
-	case rep.Result == "failed":
+	case rep.Result == wire.ResultFailed:
 		return StateFailed
 	case rep.Applied == nil:
 		return StatePending

@@ -49,6 +49,12 @@ func TestReportFormatMatchesHub(t *testing.T) {
 	if !reflect.DeepEqual(a, b) {
 		t.Errorf("the hub's report type loses fields:\nagent %s\nhub   %s", agent, back)
 	}
+	for agentResult, hubResult := range map[string]string{reconciler.ResultApplied: wire.ResultApplied,
+		reconciler.ResultReverted: wire.ResultReverted, reconciler.ResultFailed: wire.ResultFailed, reconciler.ResultRefused: wire.ResultRefused} {
+		if agentResult != hubResult {
+			t.Errorf("result %q is %q to the hub", agentResult, hubResult)
+		}
+	}
 }
 
 // testHub is a real hub (SQLite file) for laptop1, with an operate key.
