@@ -9,8 +9,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/berth-nix/berth/hub/wire"
-	"github.com/berth-nix/berth/nixos"
 	"github.com/berth-nix/berth/internal/testserver"
+	"github.com/berth-nix/berth/nixos"
 )
 
 func text(t *testing.T, ctx context.Context, sel string) string {
