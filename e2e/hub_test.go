@@ -202,5 +202,8 @@ func hubWebhookTwoHosts(t *testing.T, db string) {
 		hs := h.hosts()
 		return connected() && hs["alpha"].LastSeen.After(restarted) && hs["beta"].LastSeen.After(restarted)
 	})
+	if hooks := h.audit("webhook"); len(hooks) == 0 || !strings.Contains(hooks[0].Detail, c2[:12]) {
+		t.Errorf("after the restart the audit log lost the delivery of %s: %+v", c2, hooks)
+	}
 	pushBoth("v3")
 }
