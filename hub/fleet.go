@@ -71,20 +71,25 @@ func (s *Server) fleet(ctx context.Context) ([]HostView, error) {
 
 // knownHosts is every configured or reporting host, sorted.
 func (s *Server) knownHosts(ctx context.Context) []string {
-	latest, err := s.store.Latest(ctx)
+	reported, err := s.store.Hosts(ctx)
 	if err != nil {
-		s.log.Error("cannot read reports", "err", err)
+		s.log.Error("cannot read the hosts", "err", err)
 	}
-	return s.knownHostsFrom(latest)
+	return s.withConfigured(reported)
 }
 
 func (s *Server) knownHostsFrom(latest []store.Report) []string {
 	var hosts []string
-	for _, h := range s.hostTokens {
-		hosts = append(hosts, h)
-	}
 	for _, r := range latest {
 		hosts = append(hosts, r.Host)
+	}
+	return s.withConfigured(hosts)
+}
+
+// withConfigured adds the configured hosts to hosts, sorted, once each.
+func (s *Server) withConfigured(hosts []string) []string {
+	for _, h := range s.hostTokens {
+		hosts = append(hosts, h)
 	}
 	slices.Sort(hosts)
 	return slices.Compact(hosts)
