@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -209,7 +210,7 @@ func (s *Server) getHost(w http.ResponseWriter, r *http.Request, _ caller) {
 		limit = 50
 	}
 	d, err := s.hostDetail(r.Context(), r.PathValue("host"), limit)
-	if err == store.ErrNotFound {
+	if errors.Is(err, store.ErrNotFound) {
 		httpError(w, http.StatusNotFound, "no host "+r.PathValue("host"))
 		return
 	}
