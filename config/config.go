@@ -51,6 +51,7 @@ type Config struct {
 	Reboot   Reboot     `yaml:"reboot"`
 	Notify   Notify     `yaml:"notify"`
 	Power    Power      `yaml:"power"`
+	Hub      Hub        `yaml:"hub"`
 }
 
 // Source says where the host's configuration comes from.
