@@ -326,3 +326,21 @@ func assertAudit(t *testing.T, h *testHub, action, target, actor string) {
 		t.Errorf("no audit entry %s %s by %s in %+v", action, target, actor, entries)
 	}
 }
+
+// TestRetention: the hourly prune drops audit entries older than
+// audit_retention and records that it did.
+func TestRetention(t *testing.T) {
+	h := startHub(t, "laptop1")
+	ctx := context.Background()
+	old := store.Entry{At: time.Now().Add(-h.cfg.AuditRetention - time.Hour), Actor: "key:root", Action: "trigger", Target: "all"}
+	if err := h.store.Record(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	h.do(t, "POST", "/v1/trigger", adminKey, []byte(`{"all":true}`))
+	h.prune(ctx)
+	triggers, _ := h.store.Audit(ctx, store.Query{Action: "trigger"})
+	if len(triggers) != 1 || triggers[0].At.Before(time.Now().Add(-time.Hour)) {
+		t.Errorf("after the prune: %+v, want only the recent trigger", triggers)
+	}
+	assertAudit(t, h, "audit.prune", "", "hub")
+}

@@ -160,6 +160,12 @@ func TestStreamSurvivesHubRestart(t *testing.T) {
 		t.Errorf("trigger reason %q, want hub", r)
 	}
 	h.stop()
+	// While the hub is down, a report fails at once: the agent logs it
+	// and carries on.
+	began := time.Now()
+	if err := c.Send(context.Background(), reconciler.HostReport{Version: 1, Host: "laptop1"}, ""); err == nil || time.Since(began) > 5*time.Second {
+		t.Errorf("report to a stopped hub: %v after %s, want an error at once", err, time.Since(began))
+	}
 	h.start()
 	if r := wait(t, triggers); r != "hub reconnected" {
 		t.Errorf("after the restart: reason %q, want hub reconnected", r)
