@@ -51,6 +51,8 @@ type Store interface {
 	// keeps each host's latest report.
 	Prune(ctx context.Context, before time.Time, e Entry) (int64, error)
 
+	RolloutStore
+
 	Close() error
 }
 
