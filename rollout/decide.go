@@ -199,7 +199,7 @@ func decide(in Input, st Status, host string) Decision {
 		}
 	}
 	switch {
-	case contains(ws.Applied, host) || contains(ws.Failed, host):
+	case contains(ws.Applied, host):
 		d.Revision = st.Revision
 	case st.State == StateAborted:
 		d.Wait = fmt.Sprintf("the rollout of %s was aborted", st.Revision)

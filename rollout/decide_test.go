@@ -81,7 +81,7 @@ func TestDecide(t *testing.T) {
 			reports: []Report{ok("c1", "A", 5), ok("e1", "A", 40), ok("e2", "A", 50), ok("o1", "A", 45), ok("x9", "A", 120)}, now: 121,
 			allowed: map[string]string{"c1": "A", "x9": "A"}, state: StateDone},
 		{name: "canary fails: halted", timeline: r1, reports: []Report{bad("c1", "A", 5)}, now: 500,
-			allowed: map[string]string{"c1": "A", "e1": "", "e2": "", "o1": "", "x9": ""}, state: StateHalted,
+			allowed: map[string]string{"c1": "", "e1": "", "e2": "", "o1": "", "x9": ""}, state: StateHalted,
 			wait: map[string]string{"e1": "the rollout of A is halted: c1 failed (unit x failed)"}},
 		{name: "early over budget halts; applied hosts stay", timeline: r1,
 			reports: []Report{ok("c1", "A", 5), bad("e1", "A", 40), bad("e2", "A", 41), ok("o1", "A", 45)}, now: 500,
