@@ -1,13 +1,9 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,18 +14,16 @@ import (
 	"github.com/berth-nix/berth/e2e/fixture"
 	"github.com/berth-nix/berth/e2e/testhost"
 	"github.com/berth-nix/berth/hub"
+	"github.com/berth-nix/berth/hub/hubtest"
 	"github.com/berth-nix/berth/hub/store"
 	"github.com/berth-nix/berth/internal/testserver"
 )
 
-// e2eHub is a berth hub on loopback with a SQLite file, which the test
-// can stop and start again at the same address.
+// e2eHub is a berth hub on loopback, which the test can stop and start
+// again at the same address.
 type e2eHub struct {
-	t    *testing.T
-	cfg  hub.Config
-	url  string
-	dir  string
-	stop func()
+	*hubtest.Hub
+	t *testing.T
 }
 
 const hubAdminKey = "hub-admin-key"
@@ -38,52 +32,27 @@ const hubAdminKey = "hub-admin-key"
 // "postgres" (a throwaway PostgreSQL cluster).
 func startE2EHub(t *testing.T, db string, hosts ...string) *e2eHub {
 	dir := t.TempDir()
-	write := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(content+"\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
 	cfg := hub.DefaultConfig()
-	cfg.Listen = fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	if db == "postgres" {
-		cfg.Database.PostgresFile = write("dsn", testserver.StartPostgres(t).DSN)
+		cfg.Database.PostgresFile = hubtest.Secret(t, dir, "dsn", testserver.StartPostgres(t).DSN)
 	} else {
 		cfg.Database.SQLite = filepath.Join(dir, "hub.db")
 	}
-	cfg.Keys = []hub.KeyFile{{Name: "admin", Role: store.RoleAdmin, KeyFile: write("admin", hubAdminKey)}}
+	cfg.Keys = []hub.KeyFile{{Name: "admin", Role: store.RoleAdmin, KeyFile: hubtest.Secret(t, dir, "admin", hubAdminKey)}}
 	cfg.Hosts = map[string]hub.HostToken{}
 	for _, h := range hosts {
-		cfg.Hosts[h] = hub.HostToken{TokenFile: write("token-"+h, hubToken(h))}
+		cfg.Hosts[h] = hub.HostToken{TokenFile: hubtest.Secret(t, dir, "token-"+h, hubToken(h))}
 	}
-	cfg.Webhook.SecretFiles = []string{write("webhook", hookSecret)}
-	cfg.Branch = "main"
-	h := &e2eHub{t: t, cfg: cfg, url: "http://" + cfg.Listen, dir: dir}
-	h.start()
-	t.Cleanup(func() { h.stop() })
-	return h
+	cfg.Webhook.SecretFiles = []string{hubtest.Secret(t, dir, "webhook", hookSecret)}
+	return &e2eHub{Hub: hubtest.Start(t, cfg), t: t}
 }
 
 func hubToken(host string) string { return "hub-token-of-" + host }
 
-func (h *e2eHub) start() {
-	ctx, cancel := context.WithCancel(context.Background())
-	ready, done := make(chan struct{}), make(chan error, 1)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	go func() { done <- hub.Serve(ctx, &h.cfg, log, func(string) { close(ready) }) }()
-	select {
-	case <-ready:
-	case err := <-done:
-		h.t.Fatalf("hub: %v", err)
-	}
-	h.stop = func() { cancel(); <-done }
-}
-
 // get decodes a JSON answer of the hub's API, as the admin.
 func (h *e2eHub) get(path string, out any) {
 	h.t.Helper()
-	req, _ := http.NewRequest("GET", h.url+path, nil)
+	req, _ := http.NewRequest("GET", h.URL+path, nil)
 	req.Header.Set("Authorization", "Bearer "+hubAdminKey)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -130,7 +99,7 @@ source:
 hub:
   url: %s
   token_file: /etc/berth/hub-token
-%s`, name, git.URL(), h.url, agentSettings))
+%s`, name, git.URL(), h.URL, agentSettings))
 	return f
 }
 
@@ -163,9 +132,9 @@ func hubWebhookTwoHosts(t *testing.T, db string) {
 		return hs["alpha"].Connected && hs["beta"].Connected
 	}
 	alpha.waitFor("both agents connected to the hub", time.Minute, connected)
-	installHook(t, alpha, h.url+"/v1/webhook")
+	installHook(t, alpha, h.URL+"/v1/webhook")
 	page := testserver.Chromium(t)
-	testserver.SignIn(t, page, h.url, hubAdminKey, "#host-beta")
+	testserver.SignIn(t, page, h.URL, hubAdminKey, "#host-beta")
 	if _, err := chromedp.Run(page, chromedp.Evaluate[bool](`window.notReloaded = true`)); err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +184,7 @@ func hubWebhookTwoHosts(t *testing.T, db string) {
 	if applies < 2 {
 		t.Errorf("audit shows %d reports of applying %s, want both hosts'", applies, c2)
 	}
-	req, _ := http.NewRequest("GET", h.url+"/v1/hosts", nil)
+	req, _ := http.NewRequest("GET", h.URL+"/v1/hosts", nil)
 	req.Header.Set("Authorization", "Bearer wrong-key")
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("wrong key: got %v %v, want 401", resp, err)
@@ -224,14 +193,17 @@ func hubWebhookTwoHosts(t *testing.T, db string) {
 		t.Errorf("the wrong key left no audit entry")
 	}
 
-	h.stop()
+	h.Stop()
 	restarted := time.Now()
-	h.start()
+	h.Start()
 	// Each agent polls once on reconnecting, for what it may have missed,
 	// and reports; the next push comes after those polls.
 	alpha.waitFor("both agents reconnected and polled after the hub restart", 2*time.Minute, func() bool {
 		hs := h.hosts()
 		return connected() && hs["alpha"].LastSeen.After(restarted) && hs["beta"].LastSeen.After(restarted)
 	})
+	if hooks := h.audit("webhook"); len(hooks) == 0 || !strings.Contains(hooks[0].Detail, c2[:12]) {
+		t.Errorf("after the restart the audit log lost the delivery of %s: %+v", c2, hooks)
+	}
 	pushBoth("v3")
 }

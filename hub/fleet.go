@@ -2,12 +2,14 @@ package hub
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
 	"time"
 
 	"github.com/berth-nix/berth/hub/store"
+	"github.com/berth-nix/berth/hub/wire"
 )
 
 // States of a host on the page, in the API and in metrics.
@@ -70,20 +72,25 @@ func (s *Server) fleet(ctx context.Context) ([]HostView, error) {
 
 // knownHosts is every configured or reporting host, sorted.
 func (s *Server) knownHosts(ctx context.Context) []string {
-	latest, err := s.store.Latest(ctx)
+	reported, err := s.store.Hosts(ctx)
 	if err != nil {
-		s.log.Error("cannot read reports", "err", err)
+		s.log.Error("cannot read the hosts", "err", err)
 	}
-	return s.knownHostsFrom(latest)
+	return s.withConfigured(reported)
 }
 
 func (s *Server) knownHostsFrom(latest []store.Report) []string {
 	var hosts []string
-	for _, h := range s.hostTokens {
-		hosts = append(hosts, h)
-	}
 	for _, r := range latest {
 		hosts = append(hosts, r.Host)
+	}
+	return s.withConfigured(hosts)
+}
+
+// withConfigured adds the configured hosts to hosts, sorted, once each.
+func (s *Server) withConfigured(hosts []string) []string {
+	for _, h := range s.hostTokens {
+		hosts = append(hosts, h)
 	}
 	slices.Sort(hosts)
 	return slices.Compact(hosts)
@@ -103,7 +110,7 @@ func (s *Server) view(host string, r *store.Report, wanted string) HostView {
 	}
 	if a := rep.Attempt; a != nil {
 		v.RebootNeeded = a.Reboot
-		if a.Result == "failed" || a.Result == "reverted" || a.Result == "refused" {
+		if a.Result == wire.ResultFailed || a.Result == wire.ResultReverted || a.Result == wire.ResultRefused {
 			v.Phase, v.FailedUnits = a.Phase, a.FailedUnits
 			if v.Error == "" {
 				v.Error = a.Error
@@ -122,14 +129,14 @@ func (s *Server) state(r *store.Report, wanted string) string {
 	}
 	if a := rep.Attempt; a != nil && (rep.Applied == nil || a.Digest != rep.Applied.Digest) {
 		switch a.Result {
-		case "reverted":
+		case wire.ResultReverted:
 			return StateReverted
-		case "failed", "refused":
+		case wire.ResultFailed, wire.ResultRefused:
 			return StateFailed
 		}
 	}
 	switch {
-	case rep.Result == "failed":
+	case rep.Result == wire.ResultFailed:
 		return StateFailed
 	case rep.Applied == nil:
 		return StatePending
@@ -203,7 +210,7 @@ func (s *Server) getHost(w http.ResponseWriter, r *http.Request, _ caller) {
 		limit = 50
 	}
 	d, err := s.hostDetail(r.Context(), r.PathValue("host"), limit)
-	if err == store.ErrNotFound {
+	if errors.Is(err, store.ErrNotFound) {
 		httpError(w, http.StatusNotFound, "no host "+r.PathValue("host"))
 		return
 	}

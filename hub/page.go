@@ -2,6 +2,7 @@ package hub
 
 import (
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -81,7 +82,7 @@ func (s *Server) fleetView(name string) func(http.ResponseWriter, *http.Request,
 
 func (s *Server) hostPage(w http.ResponseWriter, r *http.Request, _ caller) {
 	d, err := s.hostDetail(r.Context(), r.PathValue("host"), 50)
-	if err == store.ErrNotFound {
+	if errors.Is(err, store.ErrNotFound) {
 		http.Error(w, "no host "+r.PathValue("host"), http.StatusNotFound)
 		return
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/berth-nix/berth/hub/wire"
 	"github.com/berth-nix/berth/internal/testserver"
+	"github.com/berth-nix/berth/nixos"
 )
 
 func text(t *testing.T, ctx context.Context, sel string) string {
@@ -45,6 +46,8 @@ func TestFleetPageInChromium(t *testing.T) {
 	rep.Result, rep.Error = "reverted", "units failed after the switch"
 	rep.Attempt.Result, rep.Attempt.Phase, rep.Attempt.FailedUnits = "reverted", "test", []string{"nginx.service"}
 	rep.Attempt.Digest = "sha256:other"
+	rep.Attempt.Diff = &nixos.ClosureDiff{Before: "/nix/store/aaa-nixos-system-laptop2", After: "/nix/store/bbb-nixos-system-laptop2",
+		Packages: []nixos.PackageChange{{Name: "nginx", Kind: nixos.PackageAdded, After: "1.25.3"}}}
 	h.do(t, "POST", wire.ReportsPath, hostToken("laptop2"), upload(t, rep, "activating the configuration...\nnginx.service failed\n"))
 	waitText(t, ctx, `#host-laptop2 .state`, StateReverted)
 	if marker, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.notReloaded === true`)); err != nil || !marker {
@@ -61,6 +64,9 @@ func TestFleetPageInChromium(t *testing.T) {
 	}
 	if got := text(t, ctx, `#log`); !strings.Contains(got, "nginx.service failed") {
 		t.Errorf("log tail shows %q", got)
+	}
+	if got := text(t, ctx, `#diff`); !strings.Contains(got, "nginx") || !strings.Contains(got, "bbb-nixos-system-laptop2") {
+		t.Errorf("closure diff shows %q", got)
 	}
 	if got := text(t, ctx, `h1`); !strings.Contains(got, "laptop2") || !strings.Contains(got, StateReverted) {
 		t.Errorf("host page heading %q", got)

@@ -86,12 +86,16 @@ func orNone(s []string) string {
 func newHubKeysCmd(g *globals) *cobra.Command {
 	var o hubClientOptions
 	var role string
+	var asJSON bool
 	keys := &cobra.Command{Use: "keys", Short: "List, add and delete the hub's API keys (admin role)", Args: cobra.NoArgs}
 	list := &cobra.Command{Use: "list", Short: "List API keys", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var res struct{ Keys []hub.KeyInfo }
 			if err := o.call(cmd.Context(), "GET", "/v1/keys", nil, &res); err != nil {
 				return err
+			}
+			if asJSON {
+				return writeJSON(g.stdout, res)
 			}
 			w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "NAME\tROLE\tSOURCE\tCREATED")
@@ -110,6 +114,7 @@ func newHubKeysCmd(g *globals) *cobra.Command {
 			return nil
 		}}
 	add.Flags().StringVar(&role, "role", store.RoleRead, "read, operate or admin")
+	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	del := &cobra.Command{Use: "delete NAME", Short: "Delete an API key", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return o.call(cmd.Context(), "DELETE", "/v1/keys/"+url.PathEscape(args[0]), nil, nil)

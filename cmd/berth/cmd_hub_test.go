@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/berth-nix/berth/hub/hubtest"
 	"github.com/berth-nix/berth/reconciler"
 	"github.com/berth-nix/berth/reconciler/hubclient"
 )
@@ -29,15 +30,9 @@ func startHubCmd(t *testing.T) (url, keyFile, dir string) {
 func startHubCmdWith(t *testing.T, extra func(dir string) string) (url, keyFile, dir string) {
 	t.Helper()
 	dir = t.TempDir()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	keyFile = filepath.Join(dir, "admin")
-	os.WriteFile(keyFile, []byte("admin-key\n"), 0o600)
-	os.WriteFile(filepath.Join(dir, "laptop1"), []byte("laptop1-token\n"), 0o600)
+	addr := hubtest.FreeAddr(t)
+	keyFile = hubtest.Secret(t, dir, "admin", "admin-key")
+	hubtest.Secret(t, dir, "laptop1", "laptop1-token")
 	cfg := fmt.Sprintf(`listen: %q
 database:
   sqlite: %s/hub.db

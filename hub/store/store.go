@@ -26,6 +26,8 @@ type Store interface {
 	AddReport(ctx context.Context, r Report, e Entry) (int64, error)
 	// Latest returns every host's latest report, sorted by host.
 	Latest(ctx context.Context) ([]Report, error)
+	// Hosts lists the hosts that ever reported, sorted.
+	Hosts(ctx context.Context) ([]string, error)
 	// History returns up to limit reports of host, newest first.
 	History(ctx context.Context, host string, limit int) ([]Report, error)
 

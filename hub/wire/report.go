@@ -74,3 +74,12 @@ type Attempt struct {
 
 // ReportVersion is the report version the hub understands.
 const ReportVersion = 1
+
+// Results of a reconcile or an attempt the hub tells apart (the
+// reconciler's Result* constants).
+const (
+	ResultApplied  = "applied"
+	ResultReverted = "reverted"
+	ResultFailed   = "failed"
+	ResultRefused  = "refused"
+)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,7 +37,9 @@ func Chromium(t *testing.T) context.Context {
 	return ctx
 }
 
-// Screenshot saves the whole page as dir/name.png.
+// Screenshot saves the whole page as dir/name.png (a test's temp
+// directory), and also under $BERTH_SCREENSHOTS/<test>/ when that is set,
+// so that a person can look at them after the run.
 func Screenshot(t *testing.T, ctx context.Context, dir, name string) {
 	t.Helper()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
@@ -48,6 +51,12 @@ func Screenshot(t *testing.T, ctx context.Context, dir, name string) {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot: %s", p)
+	if keep := os.Getenv("BERTH_SCREENSHOTS"); keep != "" {
+		d := filepath.Join(keep, strings.ReplaceAll(t.Name(), "/", "_"))
+		if err := os.MkdirAll(d, 0o755); err == nil {
+			os.WriteFile(filepath.Join(d, name+".png"), png, 0o644)
+		}
+	}
 }
 
 // WaitText waits until the element sel matches shows text for which ok

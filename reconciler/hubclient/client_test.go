@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/berth-nix/berth/hub"
+	"github.com/berth-nix/berth/hub/hubtest"
 	"github.com/berth-nix/berth/hub/store"
 	"github.com/berth-nix/berth/hub/store/sqlite"
 	"github.com/berth-nix/berth/hub/wire"
@@ -49,51 +49,28 @@ func TestReportFormatMatchesHub(t *testing.T) {
 	if !reflect.DeepEqual(a, b) {
 		t.Errorf("the hub's report type loses fields:\nagent %s\nhub   %s", agent, back)
 	}
+	for agentResult, hubResult := range map[string]string{reconciler.ResultApplied: wire.ResultApplied,
+		reconciler.ResultReverted: wire.ResultReverted, reconciler.ResultFailed: wire.ResultFailed, reconciler.ResultRefused: wire.ResultRefused} {
+		if agentResult != hubResult {
+			t.Errorf("result %q is %q to the hub", agentResult, hubResult)
+		}
+	}
 }
 
-// testHub runs a real hub (SQLite file) on a fixed loopback address, so
-// that it can be stopped and started again at the same place.
+// testHub is a real hub (SQLite file) for laptop1, with an operate key.
 type testHub struct {
-	t     *testing.T
-	dir   string
-	addr  string
-	token string
-	stop  func()
+	*hubtest.Hub
+	t   *testing.T
+	dir string
 }
 
 func newTestHub(t *testing.T) *testHub {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	h := &testHub{t: t, dir: t.TempDir(), addr: addr, token: "laptop1-token"}
-	os.WriteFile(filepath.Join(h.dir, "token"), []byte(h.token), 0o600)
-	os.WriteFile(filepath.Join(h.dir, "ops"), []byte("ops-key"), 0o600)
-	h.start()
-	t.Cleanup(func() { h.stop() })
-	return h
-}
-
-func (h *testHub) start() {
-	t := h.t
+	dir := t.TempDir()
 	cfg := hub.DefaultConfig()
-	cfg.Listen = h.addr
-	cfg.Database.SQLite = filepath.Join(h.dir, "hub.db")
-	cfg.Hosts = map[string]hub.HostToken{"laptop1": {TokenFile: filepath.Join(h.dir, "token")}}
-	cfg.Keys = []hub.KeyFile{{Name: "ops", Role: store.RoleOperate, KeyFile: filepath.Join(h.dir, "ops")}}
-	ctx, cancel := context.WithCancel(context.Background())
-	ready, done := make(chan struct{}), make(chan error, 1)
-	go func() {
-		done <- hub.Serve(ctx, &cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), func(string) { close(ready) })
-	}()
-	select {
-	case <-ready:
-	case err := <-done:
-		t.Fatalf("hub: %v", err)
-	}
-	h.stop = func() { cancel(); <-done }
+	cfg.Database.SQLite = filepath.Join(dir, "hub.db")
+	cfg.Hosts = map[string]hub.HostToken{"laptop1": {TokenFile: hubtest.Secret(t, dir, "token", "laptop1-token")}}
+	cfg.Keys = []hub.KeyFile{{Name: "ops", Role: store.RoleOperate, KeyFile: hubtest.Secret(t, dir, "ops", "ops-key")}}
+	return &testHub{Hub: hubtest.Start(t, cfg), t: t, dir: dir}
 }
 
 func (h *testHub) latest() []store.Report {
@@ -110,7 +87,7 @@ func (h *testHub) latest() []store.Report {
 }
 
 func newClient(h *testHub, triggers chan string) *Client {
-	return &Client{URL: "http://" + h.addr, TokenFile: filepath.Join(h.dir, "token"), HTTP: &http.Client{},
+	return &Client{URL: h.URL, TokenFile: filepath.Join(h.dir, "token"), HTTP: &http.Client{},
 		Trigger: func(r string) { triggers <- r }, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Backoff: Backoff{Min: 50 * time.Millisecond, Max: 200 * time.Millisecond}}
 }
@@ -159,14 +136,14 @@ func TestStreamSurvivesHubRestart(t *testing.T) {
 	if r := wait(t, triggers); r != "hub" {
 		t.Errorf("trigger reason %q, want hub", r)
 	}
-	h.stop()
+	h.Stop()
 	// While the hub is down, a report fails at once: the agent logs it
 	// and carries on.
 	began := time.Now()
 	if err := c.Send(context.Background(), reconciler.HostReport{Version: 1, Host: "laptop1"}, ""); err == nil || time.Since(began) > 5*time.Second {
 		t.Errorf("report to a stopped hub: %v after %s, want an error at once", err, time.Since(began))
 	}
-	h.start()
+	h.Start()
 	if r := wait(t, triggers); r != "hub reconnected" {
 		t.Errorf("after the restart: reason %q, want hub reconnected", r)
 	}
@@ -179,7 +156,7 @@ func TestStreamSurvivesHubRestart(t *testing.T) {
 // poke asks the hub, as an operator would, to tell laptop1 to poll;
 // false when laptop1 is not connected.
 func poke(t *testing.T, h *testHub) bool {
-	req, _ := http.NewRequest("POST", "http://"+h.addr+"/v1/trigger", strings.NewReader(`{"hosts":["laptop1"]}`))
+	req, _ := http.NewRequest("POST", h.URL+"/v1/trigger", strings.NewReader(`{"hosts":["laptop1"]}`))
 	req.Header.Set("Authorization", "Bearer ops-key")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

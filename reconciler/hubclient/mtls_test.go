@@ -8,8 +8,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"io"
-	"log/slog"
 	"math/big"
 	"net"
 	"os"
@@ -19,6 +17,7 @@ import (
 	"time"
 
 	"github.com/berth-nix/berth/hub"
+	"github.com/berth-nix/berth/hub/hubtest"
 	"github.com/berth-nix/berth/reconciler"
 )
 
@@ -76,33 +75,19 @@ func TestClientCertificates(t *testing.T) {
 	dir := t.TempDir()
 	ca := newCA(t, dir)
 	srvCert, srvKey := ca.issue(t, "hub", true)
-	l, _ := net.Listen("tcp", "127.0.0.1:0")
-	addr := l.Addr().String()
-	l.Close()
-	token := filepath.Join(dir, "token")
-	os.WriteFile(token, []byte("laptop1-token"), 0o600)
+	token := hubtest.Secret(t, dir, "token", "laptop1-token")
 	cfg := hub.DefaultConfig()
-	cfg.Listen, cfg.TLSCertFile, cfg.TLSKeyFile, cfg.ClientCAFile = addr, srvCert, srvKey, filepath.Join(dir, "ca.pem")
+	cfg.TLSCertFile, cfg.TLSKeyFile, cfg.ClientCAFile = srvCert, srvKey, filepath.Join(dir, "ca.pem")
 	cfg.Database.SQLite = filepath.Join(dir, "hub.db")
 	cfg.Hosts = map[string]hub.HostToken{"laptop1": {TokenFile: token}}
-	ctx, cancel := context.WithCancel(context.Background())
-	ready, done := make(chan struct{}), make(chan error, 1)
-	go func() {
-		done <- hub.Serve(ctx, &cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), func(string) { close(ready) })
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-	select {
-	case <-ready:
-	case err := <-done:
-		t.Fatal(err)
-	}
+	h := hubtest.Start(t, cfg)
 	rep := reconciler.HostReport{Version: 1, Host: "laptop1", At: time.Now(), Result: "unchanged"}
 	send := func(cert, key string) error {
 		httpc, err := NewHTTPClient(cert, key, filepath.Join(dir, "ca.pem"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		c := &Client{URL: "https://" + addr, TokenFile: token, HTTP: httpc}
+		c := &Client{URL: h.URL, TokenFile: token, HTTP: httpc}
 		return c.Send(context.Background(), rep, "")
 	}
 	if err := send(ca.issue(t, "laptop1", false)); err != nil {

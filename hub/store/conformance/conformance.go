@@ -77,6 +77,9 @@ func testReports(t *testing.T, s store.Store, _ func() store.Store) {
 	if len(latest) != 2 || latest[0].Host != "a" || latest[1].Host != "b" {
 		t.Fatalf("Latest: got %+v, want a then b", latest)
 	}
+	if hosts, err := s.Hosts(ctx); err != nil || fmt.Sprint(hosts) != "[a b]" {
+		t.Errorf("Hosts: got %v, %v, want [a b]", hosts, err)
+	}
 	if b := latest[1]; b.ID != last || b.Report.Result != "unchanged" || b.LogTail != "log of b" || !b.Received.Equal(t0.Add(3*time.Minute)) {
 		t.Errorf("latest of b: got id %d %q %q %v, want id %d unchanged", b.ID, b.Report.Result, b.LogTail, b.Received, last)
 	}

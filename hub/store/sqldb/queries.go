@@ -51,6 +51,23 @@ func (s *DB) Latest(ctx context.Context) ([]store.Report, error) {
 	return s.reports(ctx, `SELECT `+reportCols+` FROM hosts h JOIN reports r ON r.id = h.report_id ORDER BY h.name`)
 }
 
+func (s *DB) Hosts(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT name FROM hosts ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
 func (s *DB) History(ctx context.Context, host string, limit int) ([]store.Report, error) {
 	return s.reports(ctx, `SELECT `+reportCols+` FROM reports r WHERE r.host = ? ORDER BY r.id DESC LIMIT ?`, host, limit)
 }

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,5 +49,23 @@ func TestOpenErrorNamesFile(t *testing.T) {
 	_, err := Open(context.Background(), path)
 	if err == nil || !strings.Contains(err.Error(), path) {
 		t.Errorf("got %v, want an error naming %s", err, path)
+	}
+}
+
+// TestNewerSchemaRefused: a database migrated by a newer berth is not
+// opened by an older one.
+func TestNewerSchemaRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hub.db")
+	open(t, path).Close()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO schema_version (version) VALUES (99)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := Open(context.Background(), path); err == nil || !strings.Contains(err.Error(), "schema version 99 is newer") {
+		t.Errorf("got %v, want a refusal of schema version 99", err)
 	}
 }
