@@ -43,7 +43,7 @@ func (h *e2eHub) rollouts() []hub.RolloutView {
 
 func (h *e2eHub) post(path string) {
 	h.t.Helper()
-	req, _ := http.NewRequest("POST", h.url+path, nil)
+	req, _ := http.NewRequest("POST", h.URL+path, nil)
 	req.Header.Set("Authorization", "Bearer "+hubAdminKey)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -93,20 +93,20 @@ func TestHubStagedRollout(t *testing.T) {
 	repo.Push()
 	git := testserver.StartGitHTTP(t, repo, fleetToken)
 	h := startE2EHub(t, "sqlite", names...)
-	h.stop()
-	p := filepath.Join(h.dir, "rollout.yaml")
+	h.Stop()
+	p := filepath.Join(t.TempDir(), "rollout.yaml")
 	if err := os.WriteFile(p, []byte(e2ePolicy), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	h.cfg.Rollout.PolicyFile, h.cfg.Rollout.Interval = p, time.Second
-	h.start()
+	h.Config.Rollout.PolicyFile, h.Config.Rollout.Interval = p, time.Second
+	h.Start()
 	// The first deploy is a rollout too: the canary's agent starts first,
 	// the others once its soak has passed.
 	canary := hubAgent(t, "canary", repo, git, h)
 	early := []*fleetHost{hubAgent(t, "early1", repo, git, h), hubAgent(t, "early2", repo, git, h)}
-	installHook(t, canary, h.url+"/v1/webhook")
+	installHook(t, canary, h.URL+"/v1/webhook")
 	page := testserver.Chromium(t)
-	testserver.SignIn(t, page, h.url, hubAdminKey, "#host-early2")
+	testserver.SignIn(t, page, h.URL, hubAdminKey, "#host-early2")
 	shots := t.TempDir()
 
 	push := func(version string, canaryFails bool) string {
@@ -144,7 +144,7 @@ func TestHubStagedRollout(t *testing.T) {
 		t.Errorf("the early wave applied %s after %s, before the canary's %s soak ended", c2, waited, rolloutSoak)
 	}
 	canary.waitFor("the rollout of the good commit done", 30*time.Second, func() bool { return h.rolloutOf(c2).State == rollout.StateDone })
-	navigate(t, page, h.url+"/rollouts")
+	navigate(t, page, h.URL+"/rollouts")
 	testserver.WaitText(t, page, "#rollout-"+c2, 10*time.Second, func(s string) bool {
 		return strings.Contains(s, "done") && strings.Contains(s, "canary") && strings.Contains(s, "early")
 	})
@@ -161,15 +161,15 @@ func TestHubStagedRollout(t *testing.T) {
 	if halts := h.audit("rollout.halted"); len(halts) != 1 || halts[0].Target != c3 {
 		t.Errorf("audit of the halt: %+v", halts)
 	}
-	navigate(t, page, h.url+"/rollouts")
+	navigate(t, page, h.URL+"/rollouts")
 	testserver.WaitText(t, page, "#rollout-"+c3, 10*time.Second, func(s string) bool {
 		return strings.Contains(s, "halted") && strings.Contains(s, "canary: ") && strings.Contains(s, "canary.service")
 	})
 	testserver.Screenshot(t, page, shots, "rollout-halted")
 
 	// The restarted hub has the same rollout, still halted.
-	h.stop()
-	h.start()
+	h.Stop()
+	h.Start()
 	if v := h.rolloutOf(c3); v.State != rollout.StateHalted || !v.Current {
 		t.Fatalf("after the hub restarted: rollout of %s is %+v, want current and halted", c3, v)
 	}
@@ -201,7 +201,7 @@ func TestHubStagedRollout(t *testing.T) {
 	if v := h.rolloutOf(c4); v.State != rollout.StateAborted {
 		t.Errorf("rollout of %s: %s, want aborted", c4, v.State)
 	}
-	navigate(t, page, h.url+"/rollouts")
+	navigate(t, page, h.URL+"/rollouts")
 	testserver.WaitText(t, page, "#rollout-"+c4, 10*time.Second, func(s string) bool { return strings.Contains(s, "aborted") })
 	testserver.Screenshot(t, page, shots, "rollout-aborted")
 }
