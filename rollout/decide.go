@@ -79,6 +79,8 @@ type Status struct {
 	HaltedAt time.Time
 	Failing  []Report
 	Waves    []WaveStatus
+	// applied are the hosts that run the revision.
+	applied map[string]bool
 }
 
 // WaveStatus is one stage of a rollout.
@@ -109,23 +111,29 @@ type Decision struct {
 // Decide returns the status of every revision in the timeline (oldest
 // first) and a decision per host for the newest.
 func Decide(in Input) ([]Status, map[string]Decision) {
+	pl := newPlan(in)
+	all := statuses(in, pl)
+	decisions := map[string]Decision{}
+	for _, h := range in.Hosts {
+		d := Decision{Host: h, Wave: pl.member[h], Wait: "no revision to roll out"}
+		if len(all) > 0 {
+			d = decide(in, pl, all[len(all)-1], h)
+		}
+		decisions[h] = d
+	}
+	return all, decisions
+}
+
+func statuses(in Input, pl plan) []Status {
 	var all []Status
 	for i, rev := range in.Timeline {
-		st := evaluate(in, rev)
+		st := evaluate(in, pl, rev)
 		if i < len(in.Timeline)-1 && st.State != StateDone && st.State != StateAborted {
 			st.State = StateSuperseded
 		}
 		all = append(all, st)
 	}
-	decisions := map[string]Decision{}
-	for _, h := range in.Hosts {
-		d := Decision{Host: h, Wave: waveName(in.Policy, h), Wait: "no revision to roll out"}
-		if len(all) > 0 {
-			d = decide(in, all[len(all)-1], h)
-		}
-		decisions[h] = d
-	}
-	return all, decisions
+	return all
 }
 
 // Allowed answers an agent that asks whether it may apply rev now. The
@@ -134,26 +142,23 @@ func Allowed(in Input, host, rev string) Decision {
 	if !contains(in.Hosts, host) {
 		in.Hosts = append(in.Hosts[:len(in.Hosts):len(in.Hosts)], host)
 	}
+	pl := newPlan(in)
 	if len(in.Timeline) == 0 {
-		return Decision{Host: host, Wave: waveName(in.Policy, host), Wait: fmt.Sprintf("no rollout of %s has started", rev)}
+		return Decision{Host: host, Wave: pl.member[host], Wait: fmt.Sprintf("no rollout of %s has started", rev)}
 	}
-	_, ds := Decide(in)
-	d := ds[host]
-	if d.Revision == rev {
+	current := in.Timeline[len(in.Timeline)-1]
+	d := decide(in, pl, evaluate(in, pl, current), host)
+	switch {
+	case d.Revision == rev:
 		return d
+	case !known(in.Timeline, rev):
+		d.Wait = fmt.Sprintf("no rollout of %s has started", rev)
+	case rev != current.ID:
+		d.Wait = fmt.Sprintf("%s is superseded by %s", rev, current.ID)
+	case d.Wait == "":
+		d.Wait = fmt.Sprintf("the fleet is rolling out %s", current.ID)
 	}
 	d.Revision = ""
-	if d.Wait == "" {
-		d.Wait = fmt.Sprintf("the fleet is rolling out %s", in.Timeline[len(in.Timeline)-1].ID)
-	}
-	for _, r := range in.Timeline {
-		if r.ID == rev && r.ID != in.Timeline[len(in.Timeline)-1].ID {
-			d.Wait = fmt.Sprintf("%s is superseded by %s", rev, in.Timeline[len(in.Timeline)-1].ID)
-		}
-	}
-	if !known(in.Timeline, rev) {
-		d.Wait = fmt.Sprintf("no rollout of %s has started", rev)
-	}
 	return d
 }
 
@@ -166,40 +171,48 @@ func known(tl []Revision, rev string) bool {
 	return false
 }
 
-func waveName(p *Policy, host string) string {
-	if w := p.WaveOf(host); w != nil {
-		return w.Name
-	}
-	return RestWave
+// plan is what every decision of one Input shares: the waves, with the
+// rest wave when some host is in none, and each host's wave.
+type plan struct {
+	waves  []*Wave
+	member map[string]string
+	hosts  map[string][]string // by wave
 }
 
-// waves returns the policy's waves plus, when some host is in none, the
-// rest wave after all of them.
-func waves(in Input) []*Wave {
-	ws := in.Policy.Waves
+func newPlan(in Input) plan {
+	pl := plan{waves: in.Policy.Waves, member: map[string]string{}, hosts: map[string][]string{}}
+	rest := false
 	for _, h := range in.Hosts {
-		if in.Policy.WaveOf(h) == nil {
-			rest := &Wave{Name: RestWave}
-			for _, w := range ws {
-				rest.After = append(rest.After, w.Name)
-			}
-			return append(ws[:len(ws):len(ws)], rest)
+		name := RestWave
+		if w := in.Policy.WaveOf(h); w != nil {
+			name = w.Name
+		} else {
+			rest = true
 		}
+		pl.member[h] = name
+		pl.hosts[name] = append(pl.hosts[name], h)
 	}
-	return ws
+	if rest {
+		r := &Wave{Name: RestWave}
+		for _, w := range pl.waves {
+			r.After = append(r.After, w.Name)
+		}
+		pl.waves = append(pl.waves[:len(pl.waves):len(pl.waves)], r)
+	}
+	return pl
 }
 
-func decide(in Input, st Status, host string) Decision {
-	d := Decision{Host: host, Wave: waveName(in.Policy, host)}
+func decide(in Input, pl plan, st Status, host string) Decision {
+	d := Decision{Host: host, Wave: pl.member[host]}
 	var ws WaveStatus
 	var w *Wave
-	for i, x := range waves(in) {
+	for i, x := range pl.waves {
 		if x.Name == d.Wave {
 			ws, w = st.Waves[i], x
 		}
 	}
 	switch {
-	case contains(ws.Applied, host):
+	case st.applied[host]:
 		d.Revision = st.Revision
 	case st.State == StateAborted:
 		d.Wait = fmt.Sprintf("the rollout of %s was aborted", st.Revision)
@@ -233,8 +246,8 @@ func waitingFor(in Input, st Status, w *Wave) (string, time.Time) {
 }
 
 // evaluate computes one revision's rollout from its reports and actions.
-func evaluate(in Input, rev Revision) Status {
-	st := Status{Revision: rev.ID, Start: rev.Start, State: StateRolling}
+func evaluate(in Input, pl plan, rev Revision) Status {
+	st := Status{Revision: rev.ID, Start: rev.Start, State: StateRolling, applied: map[string]bool{}}
 	latest := latestReports(in.Reports, rev.ID, in.Now)
 	var resumes []time.Time
 	for _, a := range in.Actions {
@@ -255,15 +268,11 @@ func evaluate(in Input, rev Revision) Status {
 	}
 	byName := map[string]WaveStatus{}
 	allDone := true
-	for _, w := range waves(in) {
-		ws := WaveStatus{Name: w.Name, State: WaveWaiting, FailureBudget: w.FailureBudget}
+	for _, w := range pl.waves {
+		ws := WaveStatus{Name: w.Name, State: WaveWaiting, FailureBudget: w.FailureBudget, Hosts: pl.hosts[w.Name]}
 		var failures []Report
 		last := time.Time{}
-		for _, h := range in.Hosts {
-			if waveName(in.Policy, h) != w.Name {
-				continue
-			}
-			ws.Hosts = append(ws.Hosts, h)
+		for _, h := range ws.Hosts {
 			r, ok := latest[h]
 			if !ok {
 				continue
@@ -271,6 +280,7 @@ func evaluate(in Input, rev Revision) Status {
 			last = later(last, r.At)
 			if !r.Failed {
 				ws.Applied = append(ws.Applied, h)
+				st.applied[h] = true
 				continue
 			}
 			ws.Failed = append(ws.Failed, h)

@@ -1,6 +1,7 @@
 package rollout
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -160,5 +161,21 @@ func TestHaltStatusNamesFailingHosts(t *testing.T) {
 	}
 	if st.Waves[0].State != WaveDone || st.Waves[2].State != WaveOpen || st.Waves[3].State != WaveWaiting {
 		t.Fatalf("wave states %s %s %s, want done open waiting", st.Waves[0].State, st.Waves[2].State, st.Waves[3].State)
+	}
+}
+
+// BenchmarkAllowed10k is one agent's question in a fleet of 10,000 hosts
+// that have all reported: the cost of the hub's answer.
+func BenchmarkAllowed10k(b *testing.B) {
+	p, _ := Parse("rollout.yaml", []byte(threeWaves))
+	in := Input{Policy: p, Timeline: []Revision{{ID: "A", Start: at(0)}}, Now: at(600)}
+	for i := range 10000 {
+		h := fmt.Sprintf("h%d", i)
+		in.Hosts = append(in.Hosts, h)
+		in.Reports = append(in.Reports, ok(h, "A", 5+i%300))
+	}
+	b.ResetTimer()
+	for range b.N {
+		Allowed(in, "h42", "A")
 	}
 }
