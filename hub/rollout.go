@@ -30,14 +30,20 @@ type RolloutConfig struct {
 	Interval time.Duration `yaml:"interval"`
 }
 
-// rolloutHistory is how many rollouts, and reports per host, the
-// decisions look at.
-const rolloutHistory = 20
+// rolloutHistory is how many rollouts, newest first, the decisions and
+// the page look at.
+const rolloutHistory = 10
+
+// reportSlack is how long before the oldest of those rollouts began
+// reports are read.
+const reportSlack = 24 * time.Hour
 
 // rollouts is the hub's memory between evaluations: which host was last
 // told which revision it may take, so a host is told to poll once when
 // its wave opens.
 type rollouts struct {
+	// kick asks the loop for an evaluation now (after a report).
+	kick chan struct{}
 	// eval serialises evaluations, so that a change of state is
 	// recorded (and a halt announced) once.
 	eval    sync.Mutex
@@ -85,15 +91,18 @@ func (s *Server) rolloutInput(ctx context.Context, p *rollout.Policy) (rollout.I
 			in.Actions = append(in.Actions, rollout.Action{Revision: a.Revision, Kind: a.Kind, At: a.At})
 		}
 	}
-	for _, h := range in.Hosts {
-		hist, err := s.store.History(ctx, h, rolloutHistory)
-		if err != nil {
-			return in, err
-		}
-		for _, r := range hist {
-			if rr, ok := rolloutReport(r); ok {
-				in.Reports = append(in.Reports, rr)
-			}
+	if len(in.Timeline) == 0 {
+		return in, nil
+	}
+	// A host whose directory a commit did not change may report running
+	// it before anyone started its rollout.
+	reps, err := s.store.ReportsSince(ctx, in.Timeline[0].Start.Add(-reportSlack))
+	if err != nil {
+		return in, err
+	}
+	for _, r := range reps {
+		if rr, ok := rolloutReport(r); ok {
+			in.Reports = append(in.Reports, rr)
 		}
 	}
 	return in, nil
@@ -264,8 +273,9 @@ func (s *Server) notifyOpened(ds map[string]rollout.Decision) {
 	}
 }
 
-// runRollouts evaluates the rollouts every rollout.interval until ctx
-// ends, so that soaks end and windows open without a report.
+// runRollouts evaluates the rollouts every rollout.interval, and soon
+// after each report, until ctx ends: soaks end and windows open without
+// a report, and a failure halts within moments of its report.
 func (s *Server) runRollouts(ctx context.Context) {
 	if s.cfg.Rollout.PolicyFile == "" {
 		return
@@ -280,6 +290,7 @@ func (s *Server) runRollouts(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-s.rolls.kick:
 		}
 	}
 }

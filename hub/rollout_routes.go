@@ -35,11 +35,13 @@ func (c *Config) validateRollout() error {
 	return nil
 }
 
-// afterReport re-decides the rollouts once a report is stored: a report
-// may finish a wave or halt the rollout.
-func (s *Server) afterReport(ctx context.Context) {
-	if _, _, err := s.evaluateRollouts(ctx); err != nil {
-		s.log.Error("cannot evaluate rollouts", "err", err)
+// afterReport asks the rollouts loop to decide again: a report may
+// finish a wave or halt the rollout. Many reports at once make one
+// evaluation, and the agent does not wait for it.
+func (s *Server) afterReport(context.Context) {
+	select {
+	case s.rolls.kick <- struct{}{}:
+	default:
 	}
 }
 

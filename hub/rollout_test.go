@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -217,4 +218,26 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 	}
+}
+
+// TestReportHaltsWithoutARequest: with the hub's loop running, the
+// canary's failed report alone halts the rollout and sends the webhook.
+func TestReportHaltsWithoutARequest(t *testing.T) {
+	h := startRolloutHub(t)
+	h.cfg.Rollout.Interval = time.Hour
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go h.Run(ctx)
+	d := strings.Repeat("d", 40)
+	expectGate(t, h.gate(t, "c1", d), true, "")
+	h.report(t, "c1", d, true)
+	waitFor(t, "the halt recorded after the report", func() bool {
+		rs, _ := h.store.Rollouts(ctx, 1)
+		return len(rs) == 1 && rs[0].State == rollout.StateHalted
+	})
+	waitFor(t, "the halt webhook", func() bool {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		return len(h.halts) == 1
+	})
 }

@@ -63,6 +63,7 @@ func New(cfg *Config, st store.Store, log *slog.Logger) (*Server, error) {
 		s.secrets = append(s.secrets, secret)
 	}
 	s.metrics = newMetrics(s)
+	s.rolls.kick = make(chan struct{}, 1)
 	return s, nil
 }
 

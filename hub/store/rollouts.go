@@ -22,6 +22,9 @@ type RolloutStore interface {
 	AddRolloutAction(ctx context.Context, a RolloutAction, e Entry) error
 	// RolloutActions returns a revision's actions, oldest first.
 	RolloutActions(ctx context.Context, revision string) ([]RolloutAction, error)
+	// ReportsSince returns every report received at or after since,
+	// oldest first: what the rollouts' decisions read.
+	ReportsSince(ctx context.Context, since time.Time) ([]Report, error)
 }
 
 // Rollout is one revision's rollout as stored: when it began, and its

@@ -3,6 +3,7 @@ package conformance
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -48,7 +49,15 @@ func testRollouts(t *testing.T, s store.Store, reopen func() store.Store) {
 	if err != nil || len(acts) != 2 || acts[0].Kind != "resume" || acts[1].Kind != "abort" || acts[1].Actor != "key:ops" || !acts[1].At.Equal(at(7)) {
 		t.Fatalf("RolloutActions: got %+v, %v", acts, err)
 	}
+	add(t, s, "a", 1, "applied")
+	add(t, s, "b", 2, "failed")
+	add(t, s, "a", 3, "unchanged")
+	since, err := s.ReportsSince(ctx, at(2))
+	if err != nil || len(since) != 2 || since[0].Host != "b" || since[1].Report.Result != "unchanged" {
+		t.Fatalf("ReportsSince t0+2m: got %d reports, %v; want b's then a's second", len(since), err)
+	}
 	audit, _ := s.Audit(ctx, store.Query{})
+	audit = slices.DeleteFunc(audit, func(e store.Entry) bool { return e.Action == "report" })
 	want := []string{"rollout.abort", "rollout.resume", "rollout.halt", "rollout.start", "rollout.start"}
 	if len(audit) != len(want) {
 		t.Fatalf("audit: got %d entries %+v, want %v", len(audit), audit, want)

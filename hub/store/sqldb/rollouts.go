@@ -27,7 +27,8 @@ CREATE TABLE rollout_actions (
 	actor TEXT NOT NULL,
 	at {int} NOT NULL
 );
-CREATE INDEX rollout_actions_revision ON rollout_actions (revision, at)`, "{int}", int64Type)
+CREATE INDEX rollout_actions_revision ON rollout_actions (revision, at);
+CREATE INDEX reports_received ON reports (received)`, "{int}", int64Type)
 }
 
 func (s *DB) StartRollout(ctx context.Context, r store.Rollout, e store.Entry) (bool, error) {
@@ -114,4 +115,8 @@ func (s *DB) RolloutActions(ctx context.Context, revision string) ([]store.Rollo
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+func (s *DB) ReportsSince(ctx context.Context, since time.Time) ([]store.Report, error) {
+	return s.reports(ctx, `SELECT `+reportCols+` FROM reports r WHERE r.received >= ? ORDER BY r.id`, since.UnixNano())
 }
