@@ -74,8 +74,10 @@ func (s *Server) policy() (*rollout.Policy, error) {
 	return rollout.Parse(s.cfg.Rollout.PolicyFile, data)
 }
 
-// rolloutInput gathers what the decisions depend on from the store.
-func (s *Server) rolloutInput(ctx context.Context, p *rollout.Policy) (rollout.Input, error) {
+// rolloutInput gathers what the decisions depend on from the store:
+// the reports since the oldest rollout in view, or since the current one
+// when only its decisions matter (an agent's question).
+func (s *Server) rolloutInput(ctx context.Context, p *rollout.Policy, currentOnly bool) (rollout.Input, error) {
 	in := rollout.Input{Policy: p, Hosts: s.knownHosts(ctx), Now: s.Now()}
 	rs, err := s.store.Rollouts(ctx, rolloutHistory)
 	if err != nil {
@@ -96,7 +98,11 @@ func (s *Server) rolloutInput(ctx context.Context, p *rollout.Policy) (rollout.I
 	}
 	// A host whose directory a commit did not change may report running
 	// it before anyone started its rollout.
-	reps, err := s.store.ReportsSince(ctx, in.Timeline[0].Start.Add(-reportSlack))
+	from := in.Timeline[0].Start
+	if currentOnly {
+		from = in.Timeline[len(in.Timeline)-1].Start
+	}
+	reps, err := s.store.ReportsSince(ctx, from.Add(-reportSlack))
 	if err != nil {
 		return in, err
 	}
@@ -149,7 +155,7 @@ func (s *Server) evaluateRollouts(ctx context.Context) ([]RolloutView, map[strin
 	if err != nil {
 		return nil, nil, err
 	}
-	in, err := s.rolloutInput(ctx, p)
+	in, err := s.rolloutInput(ctx, p, false)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -317,7 +323,7 @@ func (s *Server) postGate(w http.ResponseWriter, r *http.Request, host string) {
 	p, err := s.policy()
 	var in rollout.Input
 	if err == nil {
-		in, err = s.rolloutInput(r.Context(), p)
+		in, err = s.rolloutInput(r.Context(), p, true)
 	}
 	if err != nil {
 		s.log.Error("cannot decide a rollout", "err", err)
