@@ -327,14 +327,21 @@ func evaluate(in Input, pl plan, rev Revision) Status {
 	return st
 }
 
-// latestReports keeps each host's last report on rev up to now.
+// latestReports keeps each host's last outcome on rev up to now, dated
+// by the first report of that outcome: an agent repeats its state in
+// every report (a failed attempt is carried forward), and a repeat must
+// neither extend a soak nor count as a new failure.
 func latestReports(reports []Report, rev string, now time.Time) map[string]Report {
-	out := map[string]Report{}
+	var mine []Report
 	for _, r := range reports {
-		if r.Revision != rev || r.At.After(now) {
-			continue
+		if r.Revision == rev && !r.At.After(now) {
+			mine = append(mine, r)
 		}
-		if prev, ok := out[r.Host]; !ok || !r.At.Before(prev.At) {
+	}
+	sort.SliceStable(mine, func(i, j int) bool { return mine[i].At.Before(mine[j].At) })
+	out := map[string]Report{}
+	for _, r := range mine {
+		if prev, ok := out[r.Host]; !ok || prev.Failed != r.Failed {
 			out[r.Host] = r
 		}
 	}
