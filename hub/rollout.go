@@ -315,7 +315,7 @@ func (s *Server) postGate(w http.ResponseWriter, r *http.Request, host string) {
 		return
 	}
 	key := rolloutKey(req.Commit, req.Revision)
-	if err := s.startRollout(r.Context(), key, "host:"+host); err != nil {
+	if err := s.startAsked(r.Context(), key, host); err != nil {
 		s.log.Error("cannot start a rollout", "revision", key, "err", err)
 		httpError(w, http.StatusServiceUnavailable, "cannot start the rollout now")
 		return
@@ -332,6 +332,29 @@ func (s *Server) postGate(w http.ResponseWriter, r *http.Request, host string) {
 	}
 	d := rollout.Allowed(in, host, key)
 	writeJSON(w, http.StatusOK, wire.GateAnswer{Allowed: d.Revision == key, Wave: d.Wave, Reason: d.Wait, Until: d.Until})
+}
+
+// startAsked starts the rollout of the revision an agent asks about,
+// unless the forge announced another branch head whose rollout runs: an
+// agent on a lagging mirror must not restart an older commit's rollout.
+// (When the agent is ahead of the webhook, the delivery starts it.)
+func (s *Server) startAsked(ctx context.Context, key, host string) error {
+	head, err := s.store.Fact(ctx, headFact)
+	if err != nil {
+		return err
+	}
+	if head != "" && head != key {
+		rs, err := s.store.Rollouts(ctx, rolloutHistory)
+		if err != nil {
+			return err
+		}
+		for _, r := range rs {
+			if r.Revision == head {
+				return nil
+			}
+		}
+	}
+	return s.startRollout(ctx, key, "host:"+host)
 }
 
 func (s *Server) getRollouts(w http.ResponseWriter, r *http.Request, _ caller) {

@@ -241,3 +241,24 @@ func TestReportHaltsWithoutARequest(t *testing.T) {
 		return len(h.halts) == 1
 	})
 }
+
+// TestWebhookStartsTheRolloutAndALaggingAgentCannotRestartAnOlderOne:
+// the forge's push starts the rollout of its head; an agent asking about
+// another commit then starts nothing.
+func TestWebhookStartsTheRolloutAndALaggingAgentCannotRestartAnOlderOne(t *testing.T) {
+	h := startRolloutHub(t)
+	h.now = time.Now() // the webhook's signature is checked against the hub's clock
+	if resp, body := push(t, h.testHub, "hosts/c1/configuration.nix"); resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("webhook: %s %s", resp.Status, body)
+	}
+	head := strings.Repeat("c", 40)
+	if vs := h.rollouts(t); len(vs) != 1 || vs[0].Revision != head {
+		t.Fatalf("rollouts after the push: %+v, want one of %s", vs, head)
+	}
+	old := strings.Repeat("0", 40)
+	expectGate(t, h.gate(t, "c1", old), false, "no rollout of "+old+" has started")
+	if vs := h.rollouts(t); len(vs) != 1 {
+		t.Errorf("an agent's question about an older commit started a rollout: %+v", vs)
+	}
+	expectGate(t, h.gate(t, "c1", head), true, "")
+}
