@@ -164,9 +164,13 @@ func (s *Server) evaluateRollouts(ctx context.Context) ([]RolloutView, map[strin
 	if err != nil {
 		return nil, nil, err
 	}
+	state := map[string]string{}
+	for _, r := range stored {
+		state[r.Revision] = r.State
+	}
 	var views []RolloutView
 	for i, st := range sts {
-		if i < len(stored) && stored[i].State != st.State {
+		if was, ok := state[st.Revision]; ok && was != st.State {
 			s.rolloutChanged(ctx, st)
 		}
 		views = append(views, RolloutView{Status: st, Current: i == len(sts)-1})
