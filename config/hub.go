@@ -3,6 +3,7 @@ package config
 import (
 	"net/url"
 	"path/filepath"
+	"time"
 
 	"github.com/berth-nix/berth/internal/redact"
 )
@@ -22,12 +23,19 @@ type Hub struct {
 	TLSCertFile string `yaml:"tls_cert_file"`
 	TLSKeyFile  string `yaml:"tls_key_file"`
 	CAFile      string `yaml:"ca_file"`
+	// MaxWait is how long a new configuration waits for a hub that
+	// cannot be asked whether its rollout wave may take it, before it is
+	// applied anyway; zero waits for ever.
+	MaxWait time.Duration `yaml:"max_wait"`
 }
 
 func (c *Config) validateHub() error {
 	h := c.Hub
+	if h.MaxWait < 0 {
+		return bad("hub.max_wait", "must not be negative, got %s", h.MaxWait)
+	}
 	if h.URL == "" {
-		if h.TokenFile != "" || h.TLSCertFile != "" {
+		if h.TokenFile != "" || h.TLSCertFile != "" || h.MaxWait != 0 {
 			return bad("hub.url", "is required when other hub keys are set")
 		}
 		return nil
