@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	git "github.com/go-git/go-git/v5"
@@ -20,8 +21,61 @@ import (
 // reference lives under refs/remotes/<remoteName>/.
 const remoteName = "origin"
 
-// remoteHead asks the remote for the branch head (ls-remote).
+// remoteHead asks the remote for the branch head. Over HTTP(S) and SSH it
+// speaks protocol version 2 when the remote does (see lsRef); the answer
+// is remembered for the fetch that follows (see polled).
 func (s *Source) remoteHead(ctx context.Context) (plumbing.Hash, error) {
+	if s.kind == kindFile {
+		return s.listHead(ctx)
+	}
+	w, err := s.dialWire(ctx)
+	if err != nil {
+		return plumbing.ZeroHash, s.netErr(ctx, "listing references of", err)
+	}
+	defer w.Close()
+	h, v2, err := s.lsRef(w)
+	if errors.Is(err, errNoRef) {
+		return plumbing.ZeroHash, s.noBranch()
+	}
+	if err != nil {
+		return plumbing.ZeroHash, s.netErr(ctx, "listing references of", err)
+	}
+	s.lastPoll.Store(&polled{head: h, v2: v2})
+	return h, nil
+}
+
+// lsRef asks for the branch head and says whether the remote can fetch by
+// protocol version 2. Over HTTP, once the remote has spoken version 2, the
+// poll skips the capability advertisement and sends ls-refs at once: one
+// request of a few hundred bytes. Should that fail for any reason but the
+// network, the remote is asked afresh.
+func (s *Source) lsRef(w wireConn) (plumbing.Hash, bool, error) {
+	if last := s.lastPoll.Load(); last != nil && last.v2 && s.kind == kindHTTP {
+		h, err := lsRefsCommand(w, s.branchRef())
+		if err == nil || errors.Is(err, errNoRef) || !protocolErr(err) {
+			return h, true, err
+		}
+	}
+	h, caps, err := lsRef(w, s.branchRef())
+	return h, caps.v2 && caps.has("fetch"), err
+}
+
+// protocolErr tells an answer berth could not understand (a server that
+// no longer speaks version 2, say) from a network or credentials failure.
+func protocolErr(err error) bool {
+	return errors.Is(err, errPktFormat) || errors.Is(err, errRemoteSaid) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, errHTTPStatus)
+}
+
+// polled is what the last poll learned: the head it saw and whether the
+// remote can fetch it by protocol version 2.
+type polled struct {
+	head plumbing.Hash
+	v2   bool
+}
+
+// listHead lists every reference with go-git (protocol version 0).
+func (s *Source) listHead(ctx context.Context) (plumbing.Hash, error) {
 	auth, err := s.auth()
 	if err != nil {
 		return plumbing.ZeroHash, err
