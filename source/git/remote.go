@@ -131,11 +131,23 @@ func (s *Source) open() (*git.Repository, error) {
 
 // fetchHead fetches the branch into r and returns its head. The first
 // fetch is shallow (depth 1); later ones are incremental: they tell the
-// remote what r has, and it sends only what r lacks.
+// remote what r has, and it sends only what r lacks. When the last poll
+// saw the remote speak protocol version 2, the head it saw is fetched
+// directly (see fetchV2); otherwise go-git lists the references and
+// fetches the branch.
 func (s *Source) fetchHead(ctx context.Context, r *git.Repository) (plumbing.Hash, error) {
 	depth := 0
-	if _, err := r.Reference(s.trackingRef(), false); err != nil {
+	have := plumbing.ZeroHash
+	if ref, err := r.Reference(s.trackingRef(), false); err == nil {
+		have = ref.Hash()
+	} else {
 		depth = 1
+	}
+	if p := s.lastPoll.Load(); p != nil && p.v2 {
+		err := s.fetchPolled(ctx, r, p.head, have, depth)
+		if !errors.Is(err, errFallback) {
+			return p.head, err
+		}
 	}
 	if err := s.fetch(ctx, r, depth); err != nil {
 		return plumbing.ZeroHash, err
@@ -145,6 +157,24 @@ func (s *Source) fetchHead(ctx context.Context, r *git.Repository) (plumbing.Has
 		return plumbing.ZeroHash, s.localErr("reading "+s.trackingRef().String(), err)
 	}
 	return ref.Hash(), nil
+}
+
+// fetchPolled brings want into r by protocol version 2, within the
+// fetch size limit; a commit r already holds costs no round trip.
+func (s *Source) fetchPolled(ctx context.Context, r *git.Repository, want, have plumbing.Hash, depth int) error {
+	if _, err := r.Storer.EncodedObject(plumbing.CommitObject, want); err == nil {
+		ref := plumbing.NewHashReference(s.trackingRef(), want)
+		if err := r.Storer.SetReference(ref); err != nil {
+			return s.localErr("updating "+ref.Name().String(), err)
+		}
+		return nil
+	}
+	watch := watchGrowth(ctx, s.cfg.StateDir, cmp.Or(s.cfg.MaxFetchBytes, DefaultMaxFetchBytes))
+	err := s.fetchV2(watch.ctx, r, want, have, depth)
+	if werr := watch.stop(); werr != nil {
+		return werr
+	}
+	return err
 }
 
 // fetch fetches the branch into r, force-updating the tracking reference
