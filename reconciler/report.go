@@ -6,11 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"time"
 
-	"github.com/berth-nix/berth/internal/atomicfile"
 	"github.com/berth-nix/berth/internal/buildinfo"
 )
 
@@ -79,7 +77,7 @@ func ReportPath(stateDir string) string { return filepath.Join(stateDir, ReportF
 // ReadReport reads a report file; errors name the file.
 func ReadReport(p string) (HostReport, error) {
 	var rep HostReport
-	data, err := os.ReadFile(p)
+	data, err := readNewest(p)
 	if err != nil {
 		return rep, err
 	}
@@ -97,9 +95,9 @@ func ReadReport(p string) (HostReport, error) {
 func (r *Reconciler) report(w *run, rep Report) {
 	p := ReportPath(filepath.Dir(r.Store.Path))
 	hr := r.hostReport(w, rep, p)
-	data, err := json.MarshalIndent(hr, "", "  ")
+	data, err := indentJSON(hr)
 	if err == nil {
-		err = atomicfile.WriteFile(p, append(data, '\n'), 0o600)
+		_, err = saveUnlessHeartbeat(p, data, reportHeartbeat)
 	}
 	if err != nil {
 		r.log().Error("cannot write the report", "path", p, "err", err)
