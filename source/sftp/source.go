@@ -34,6 +34,8 @@ type Source struct {
 	// signers, when set, is the allowed_signers file manifests must be
 	// signed by (verify.go).
 	signers string
+	// parked is the session kept open for the next operation (reuse.go).
+	parked parking
 }
 
 var _ source.Source = (*Source)(nil)
@@ -60,16 +62,16 @@ func (s *Source) String() string { return s.cfg.String() }
 // host and signature included.
 func (s *Source) Poll(ctx context.Context) (string, error) {
 	var rev string
-	_, err := s.withSession(ctx, func(ss *session) (*manifest.Manifest, error) {
+	err := s.withSession(ctx, func(ss *session) error {
 		if r, ok := s.readRevision(ss); ok {
 			rev = r
-			return nil, nil
+			return nil
 		}
 		m, err := s.readManifest(ctx, ss)
 		if err == nil {
 			rev = m.Revision()
 		}
-		return m, err
+		return err
 	})
 	return rev, err
 }
@@ -105,7 +107,7 @@ func (s *Source) Fetch(ctx context.Context) (source.Artifact, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var a source.Artifact
-	_, err := s.withSession(ctx, func(ss *session) (*manifest.Manifest, error) {
+	err := s.withSession(ctx, func(ss *session) error {
 		m, err := s.readManifest(ctx, ss)
 		var signer string
 		if err == nil {
@@ -115,21 +117,9 @@ func (s *Source) Fetch(ctx context.Context) (source.Artifact, error) {
 			a, err = s.fetchTree(ctx, ss, m)
 			a.Signer = signer
 		}
-		return m, err
+		return err
 	})
 	return a, err
-}
-
-// withSession connects, runs f, and disconnects, all within Timeout.
-func (s *Source) withSession(ctx context.Context, f func(*session) (*manifest.Manifest, error)) (*manifest.Manifest, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
-	defer cancel()
-	ss, err := s.connect(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer ss.Close()
-	return f(ss)
 }
 
 // readManifest reads and checks the manifest.
