@@ -15,6 +15,7 @@ import (
 	"github.com/go-git/go-git/v5/storage/memory"
 
 	"github.com/berth-nix/berth/internal/fault"
+	"github.com/berth-nix/berth/source"
 )
 
 // remoteName names the remote inside the bare repository; the tracking
@@ -171,6 +172,7 @@ func (s *Source) fetchPolled(ctx context.Context, r *git.Repository, want, have 
 	}
 	watch := watchGrowth(ctx, s.cfg.StateDir, cmp.Or(s.cfg.MaxFetchBytes, DefaultMaxFetchBytes))
 	err := s.fetchV2(watch.ctx, r, want, have, depth)
+	source.ReturnMemory()
 	if werr := watch.stop(); werr != nil {
 		return werr
 	}
@@ -196,6 +198,7 @@ func (s *Source) fetch(ctx context.Context, r *git.Repository, depth int) error 
 		Force:        true,
 		ProxyOptions: s.proxy(),
 	})
+	source.ReturnMemory()
 	if werr := watch.stop(); werr != nil {
 		return werr
 	}

@@ -173,6 +173,7 @@ func (s *Source) fetchTree(ctx context.Context, ss *session, m *manifest.Manifes
 		return source.Artifact{}, refusal(m)
 	}
 	dir, err := s.download(ctx, ss, m)
+	source.ReturnMemory()
 	if err != nil {
 		return source.Artifact{}, err
 	}

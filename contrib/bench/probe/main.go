@@ -23,6 +23,8 @@ import (
 	"fmt"
 	"os"
 	"time"
+
+	"github.com/berth-nix/berth/source"
 )
 
 // Request is one operation: "poll", "fetch", "prime" (fetch and record
@@ -53,6 +55,7 @@ func main() {
 	workers := flag.Int("workers", 1, "concurrent pollers of a load operation")
 	seconds := flag.Float64("seconds", 1, "duration of a load operation")
 	flag.Parse()
+	source.LimitMemory() // as the agent does
 	p, err := newProbe(*cfgPath)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "probe:", err)
