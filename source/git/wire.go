@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
@@ -61,7 +62,18 @@ type httpWire struct {
 	body       io.Closer
 }
 
-var httpClient = &http.Client{}
+// httpClient keeps a connection open only briefly: long enough for the
+// fetch that follows a poll, not across polls a minute apart, which would
+// hold a connection on the server per idle host.
+var httpClient = &http.Client{Transport: func() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.IdleConnTimeout = 10 * time.Second
+	return t
+}()}
+
+// CloseIdleConnections closes HTTP connections kept for reuse, as if the
+// last poll were more than their idle timeout ago.
+func CloseIdleConnections() { httpClient.CloseIdleConnections() }
 
 func (w *httpWire) advert() (*pktReader, error) {
 	p, err := w.do(http.MethodGet, w.base+"/info/refs?service=git-upload-pack", nil)
