@@ -58,7 +58,7 @@ func newProbe(path string) (*probe, error) {
 // do runs one request and measures it.
 func (p *probe) do(ctx context.Context, req Request) Reply {
 	if req.Cold {
-		coldStart()
+		p.coldStart()
 	}
 	cpu0, start := cpuTime(), time.Now()
 	rep := p.dispatch(ctx, req)
@@ -108,10 +108,20 @@ func cpuTime() time.Duration {
 }
 
 // coldStart puts the process where a poll on a real schedule (30 s or
-// more since the last) finds it: no idle connection to reuse, the heap
+// more since the last) finds it: no connection to reuse, the heap
 // collected and returned to the system.
-func coldStart() {
-	gitsource.CloseIdleConnections()
+func (p *probe) coldStart() {
+	p.dropConnections()
 	runtime.GC()
 	debug.FreeOSMemory()
+}
+
+// dropConnections closes what the sources keep open for the next
+// operation (an idle HTTP connection, a parked SFTP session), as the time
+// between two polls of a real schedule does.
+func (p *probe) dropConnections() {
+	gitsource.CloseIdleConnections()
+	if c, ok := p.src.(interface{ Close() error }); ok {
+		c.Close()
+	}
 }
