@@ -125,6 +125,9 @@ func (s *Source) Fetch(ctx context.Context) (source.Artifact, error) {
 // readManifest reads and checks the manifest.
 func (s *Source) readManifest(ctx context.Context, ss *session) (*manifest.Manifest, error) {
 	name := s.cfg.remote(manifest.Name)
+	if data, ok := s.readByParts(ss, name); ok {
+		return s.checkManifest(name, data)
+	}
 	var data []byte
 	err := ss.do(func() error {
 		f, err := ss.sftp.Open(name)
