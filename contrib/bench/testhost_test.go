@@ -180,6 +180,7 @@ func (b *benchHost) idleAgent(p params) {
 		time.Sleep(p.AgentEvery)
 	}
 	cpu2, rss, hwm := b.procStats(pid)
+	anon, file := b.procRSS(pid)
 	polls := b.git.Requests()
 	if polls == 0 {
 		t.Fatalf("the agent did not poll\n%s", b.h.Journal(t, "berth.service"))
@@ -195,6 +196,8 @@ func (b *benchHost) idleAgent(p params) {
 		Baseline: "timer running git fetch every minute", Base: 60 * fetchCPU / 1000})
 	add(Row{Item: 6, Scenario: scen, Metric: "resident memory (VmRSS)", Unit: "MB", Berth: float64(rss) / 1024})
 	add(Row{Item: 6, Scenario: scen, Metric: "peak resident memory (VmHWM)", Unit: "MB", Berth: float64(hwm) / 1024})
+	add(Row{Item: 6, Scenario: scen, Metric: "of which anonymous (RssAnon: heap, stacks, runtime)", Unit: "MB", Berth: float64(anon) / 1024})
+	add(Row{Item: 6, Scenario: scen, Metric: "of which file-backed (RssFile: the binary's pages)", Unit: "MB", Berth: float64(file) / 1024})
 	b.binarySize()
 }
 
@@ -217,6 +220,22 @@ func (b *benchHost) procStats(pid string) (cpu time.Duration, rssKB, hwmKB int64
 		}
 	}
 	return time.Duration(ut+st) * time.Second / 100, rssKB, hwmKB
+}
+
+// procRSS splits pid's resident memory into anonymous and file-backed.
+func (b *benchHost) procRSS(pid string) (anonKB, fileKB int64) {
+	for _, line := range strings.Split(b.h.Run(b.t, "cat", "/proc/"+pid+"/status"), "\n") {
+		var key string
+		var v int64
+		fmt.Sscan(line, &key, &v)
+		switch key {
+		case "RssAnon:":
+			anonKB = v
+		case "RssFile:":
+			fileKB = v
+		}
+	}
+	return anonKB, fileKB
 }
 
 // localFetchCPU is the median CPU time of a no-op `git fetch` against the
