@@ -105,4 +105,25 @@ func TestSSHPollBytesIndependentOfRefs(t *testing.T) {
 			t.Fatalf("%s: fetch got %v, %v, want %v", tc.name, a.Revision, err, want)
 		}
 	}
+
+	// An incremental fetch over SSH (version 2: one have, a thin pack).
+	srv := testserver.StartGitSSH(t, repo)
+	cfg := baseConfig(t, srv.URL())
+	cfg.SSHKeyFile, cfg.KnownHostsFile = srv.ClientKeyPath(), srv.KnownHostsPath()
+	s := newSource(t, cfg)
+	for i := range 2 {
+		if i > 0 {
+			repo.WriteFile("hosts/laptop1/flake.nix", "{ changed = true; }")
+			repo.Commit("change")
+			repo.Push()
+		}
+		rev, err := s.Poll(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := s.Fetch(context.Background())
+		if err != nil || a.Revision != rev || rev != "main@sha1:"+repo.RemoteHead() {
+			t.Fatalf("fetch %d over ssh: got %v, %v, want %v", i, a.Revision, err, repo.RemoteHead())
+		}
+	}
 }
