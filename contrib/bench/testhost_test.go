@@ -208,34 +208,27 @@ func (b *benchHost) procStats(pid string) (cpu time.Duration, rssKB, hwmKB int64
 	var ut, st int64
 	fmt.Sscan(f[11], &ut)
 	fmt.Sscan(f[12], &st)
+	status := b.procStatus(pid)
+	return time.Duration(ut+st) * time.Second / 100, status["VmRSS:"], status["VmHWM:"]
+}
+
+// procStatus reads the numeric fields of pid's /proc status, in kB for
+// memory.
+func (b *benchHost) procStatus(pid string) map[string]int64 {
+	out := map[string]int64{}
 	for _, line := range strings.Split(b.h.Run(b.t, "cat", "/proc/"+pid+"/status"), "\n") {
 		var key string
 		var v int64
 		fmt.Sscan(line, &key, &v)
-		switch key {
-		case "VmRSS:":
-			rssKB = v
-		case "VmHWM:":
-			hwmKB = v
-		}
+		out[key] = v
 	}
-	return time.Duration(ut+st) * time.Second / 100, rssKB, hwmKB
+	return out
 }
 
 // procRSS splits pid's resident memory into anonymous and file-backed.
 func (b *benchHost) procRSS(pid string) (anonKB, fileKB int64) {
-	for _, line := range strings.Split(b.h.Run(b.t, "cat", "/proc/"+pid+"/status"), "\n") {
-		var key string
-		var v int64
-		fmt.Sscan(line, &key, &v)
-		switch key {
-		case "RssAnon:":
-			anonKB = v
-		case "RssFile:":
-			fileKB = v
-		}
-	}
-	return anonKB, fileKB
+	st := b.procStatus(pid)
+	return st["RssAnon:"], st["RssFile:"]
 }
 
 // localFetchCPU is the median CPU time of a no-op `git fetch` against the

@@ -15,7 +15,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"sync"
@@ -81,16 +80,7 @@ func (s *Source) Poll(ctx context.Context) (string, error) {
 // It answers false when the file is missing, unreadable or malformed
 // (e.g. an older publisher): the caller reads the manifest instead.
 func (s *Source) readRevision(ss *session) (string, bool) {
-	var data []byte
-	err := ss.do(func() error {
-		f, err := ss.sftp.Open(s.cfg.remote(manifest.RevisionName))
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		data, err = io.ReadAll(io.LimitReader(f, manifest.MaxRevisionSize))
-		return err
-	})
+	data, err := s.readSmall(ss, s.cfg.remote(manifest.RevisionName), manifest.MaxRevisionSize)
 	if err != nil {
 		return "", false
 	}
@@ -128,16 +118,7 @@ func (s *Source) readManifest(ctx context.Context, ss *session) (*manifest.Manif
 	if data, ok := s.readByParts(ss, name); ok {
 		return s.checkManifest(name, data)
 	}
-	var data []byte
-	err := ss.do(func() error {
-		f, err := ss.sftp.Open(name)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		data, err = io.ReadAll(io.LimitReader(f, manifest.MaxSize+1))
-		return err
-	})
+	data, err := s.readSmall(ss, name, manifest.MaxSize+1)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, fault.Stallingf("sftp source: %w: nothing published for host %s at %s:%s (run berth publish)",
