@@ -3,6 +3,7 @@ package config
 import (
 	"net/url"
 	"path/filepath"
+	"time"
 
 	"github.com/berth-nix/berth/internal/redact"
 )
@@ -26,6 +27,10 @@ type Report struct {
 	// TokenFile holds this host's bearer token for HTTPURL; it is read
 	// again for every report.
 	TokenFile string `yaml:"token_file"`
+	// Heartbeat is how often a report that says nothing new is uploaded
+	// to the SFTP server anyway; reconciler.DefaultReportHeartbeat when
+	// zero.
+	Heartbeat time.Duration `yaml:"heartbeat"`
 }
 
 func (c *Config) validateFilesReport() error {
@@ -36,6 +41,9 @@ func (c *Config) validateFilesReport() error {
 		return bad("files.host_key", "must be an absolute path, got %q", c.Files.HostKey)
 	}
 	r := c.Report
+	if r.Heartbeat < 0 {
+		return bad("report.heartbeat", "must not be negative, got %s", r.Heartbeat)
+	}
 	if r.HTTPURL == "" {
 		if r.TokenFile != "" {
 			return bad("report.token_file", "is set but report.http_url is not")
