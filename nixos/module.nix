@@ -160,6 +160,11 @@ let
     };
     notify.enabled = key types.bool "Send desktop notifications to logged-in graphical users (berth: false; docs/notifications.md).";
     power.defer_on_battery = key types.bool "Hold reconciles while the machine runs on battery (berth: false).";
+    retention = {
+      generations = key types.ints.unsigned "Newest system profile generations kept; the booted, running and last good systems are kept besides; 0 keeps all (berth: 5; docs/lifecycle.md).";
+      gc_min_free = key types.ints.unsigned "Collect garbage when /nix has fewer free bytes than this; 0 never collects (berth: 0).";
+    };
+    drift.policy = key (types.enum [ "report" "reapply" "hold" ]) "What to do when the running system is not the one berth applied: report, reapply the branch, or hold (berth: report; docs/lifecycle.md).";
   };
 
   # prune drops unset keys, and the sections left empty by that.

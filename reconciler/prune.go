@@ -1,6 +1,10 @@
 package reconciler
 
-import "github.com/berth-nix/berth/source/tree"
+import (
+	"context"
+
+	"github.com/berth-nix/berth/source/tree"
+)
 
 // pruneStage removes staged artifacts nobody needs any more: everything
 // but the applied, the rejected and an in-progress configuration. Staged
@@ -33,4 +37,15 @@ func inProgressRev(p *InProgress) *Revision {
 		return nil
 	}
 	return &p.Revision
+}
+
+// retain runs Retain, if set, after a reconcile; busy says an attempt is
+// still under way and needs what it built.
+func (r *Reconciler) retain(ctx context.Context, st State) {
+	if r.Retain == nil {
+		return
+	}
+	if err := r.Retain(ctx, st.InProgress != nil); err != nil {
+		r.log().Warn("retention", "err", err)
+	}
 }

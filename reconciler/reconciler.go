@@ -44,6 +44,10 @@ type Reconciler struct {
 	// StageDir, when set, is where the source stages artifacts; staged
 	// trees no longer needed are pruned after each reconcile.
 	StageDir string
+	// Retain, when set, runs after every reconcile to remove what past
+	// attempts left behind (old generations, roots, garbage); busy says
+	// an attempt is still under way.
+	Retain func(ctx context.Context, busy bool) error
 	// LockPath is the file locked for the duration of a reconcile.
 	LockPath string
 	Log      *slog.Logger

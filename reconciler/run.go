@@ -53,6 +53,7 @@ func (r *Reconciler) Run(ctx context.Context, opts Options) (rep Report) {
 	defer func() {
 		rep = r.record(w, err)
 		r.pruneStage(w.st)
+		r.retain(ctx, w.st)
 	}()
 	for _, s := range []step{r.poll, r.fetch, r.lineage, r.compare, r.apply} {
 		if err = s(ctx, w); err != nil {

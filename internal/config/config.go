@@ -46,6 +46,9 @@ type Config struct {
 	Reboot   Reboot     `yaml:"reboot"`
 	Notify   Notify     `yaml:"notify"`
 	Power    Power      `yaml:"power"`
+	// Retention and Drift govern the host's life between deployments.
+	Retention Retention `yaml:"retention"`
+	Drift     Drift     `yaml:"drift"`
 }
 
 // Source says where the host's configuration comes from.
@@ -158,14 +161,16 @@ func Defaults() Config {
 			Settle:      3 * time.Second,
 			LockWait:    10 * time.Minute,
 		},
-		History: History{Keep: 50},
-		Log:     Log{Level: "info"},
-		Control: Control{Socket: "/run/berth/berth.sock", Group: "berth"},
-		Webhook: Webhook{Listen: ":9420", MaxBody: 1 << 20, MinInterval: 10 * time.Second},
-		Metrics: Metrics{Listen: "127.0.0.1:9421"},
-		Health:  defaultHealth(),
-		Files:   Files{Root: "/"},
-		Reboot:  Reboot{Policy: "never", Delay: 5 * time.Minute},
+		History:   History{Keep: 50},
+		Log:       Log{Level: "info"},
+		Control:   Control{Socket: "/run/berth/berth.sock", Group: "berth"},
+		Webhook:   Webhook{Listen: ":9420", MaxBody: 1 << 20, MinInterval: 10 * time.Second},
+		Metrics:   Metrics{Listen: "127.0.0.1:9421"},
+		Health:    defaultHealth(),
+		Files:     Files{Root: "/"},
+		Reboot:    Reboot{Policy: "never", Delay: 5 * time.Minute},
+		Retention: Retention{Generations: 5},
+		Drift:     Drift{Policy: "report"},
 	}
 }
 

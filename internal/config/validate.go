@@ -32,7 +32,7 @@ var hostnameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$`)
 var CronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
 func (c *Config) validate() error {
-	checks := []func() error{c.validateTop, c.validateSource, c.validateNix, c.validateSchedule, c.validateActivation, c.validateControl, c.validateFilesReport, c.validateHealth, c.validateHooks, c.validateTrust, c.validatePrebuilt, c.validateReboot}
+	checks := []func() error{c.validateTop, c.validateSource, c.validateNix, c.validateSchedule, c.validateActivation, c.validateControl, c.validateFilesReport, c.validateHealth, c.validateHooks, c.validateTrust, c.validatePrebuilt, c.validateReboot, c.validateLifecycle}
 	for _, check := range checks {
 		if err := check(); err != nil {
 			return err
