@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -64,5 +65,69 @@ func TestRetention(t *testing.T) {
 	}
 	if !f.exists(systems[2]) || !f.exists(f.base) {
 		t.Errorf("kept systems missing from the store")
+	}
+}
+
+// driftState is the drift part of berth status --json and report.json.
+type driftState struct {
+	Running, Applied string
+}
+
+func (f *fleetHost) drift() (status, report *driftState) {
+	f.t.Helper()
+	out, _ := f.berth("status", "--json")
+	var s struct {
+		State  struct{ Drift *driftState }
+		Report *struct{ Drift *driftState }
+	}
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		f.t.Fatalf("berth status --json: %v\n%s", err, out)
+	}
+	if s.Report != nil {
+		report = s.Report.Drift
+	}
+	return s.State.Drift, report
+}
+
+// TestDrift: after a manual rollback (nix-env --rollback and the older
+// system's switch-to-configuration switch, as nixos-rebuild switch
+// --rollback does), a poll shows the drift in status and the report and,
+// with drift.policy report, leaves the older system running; with
+// reapply the next poll applies the branch again.
+func TestDrift(t *testing.T) {
+	t.Parallel()
+	f := newFleetHost(t, alphaV1(), "")
+	f.run(0)
+	good := f.system()
+	f.h.Run(t, "nix-env", "-p", fixture.SystemProfile, "--rollback")
+	f.h.Run(t, "sh", "-c", fixture.SystemProfile+"/bin/switch-to-configuration switch")
+	if s := f.system(); s.current != f.base || s.boot != f.base {
+		t.Fatalf("manual rollback: got %+v, want the base system %s running and booted", s, f.base)
+	}
+	out := f.run(3)
+	st, rep := f.drift()
+	if st == nil || st.Running != f.base || st.Applied != good.current {
+		t.Fatalf("status drift: got %+v, want running %s, applied %s\n%s", st, f.base, good.current, out)
+	}
+	if rep == nil || rep.Running != f.base {
+		t.Errorf("report drift: got %+v, want running %s", rep, f.base)
+	}
+	if txt := f.statusText(); !strings.Contains(txt, "drift") || !strings.Contains(txt, f.base) {
+		t.Errorf("berth status does not show the drift:\n%s", txt)
+	}
+	if s := f.system(); s.current != f.base {
+		t.Errorf("policy report changed the running system: %+v", s)
+	}
+	f.extra = "drift:\n  policy: reapply\n"
+	f.write("/etc/berth/config.yaml", f.config(), 0o600)
+	f.run(0)
+	if s := f.system(); s != good {
+		t.Errorf("after reapply: got %+v, want %+v", s, good)
+	}
+	if !f.active("hello.service") {
+		t.Errorf("hello.service not running after reapply")
+	}
+	if st, rep := f.drift(); st != nil || rep != nil {
+		t.Errorf("drift still shown after reapply: status %+v, report %+v", st, rep)
 	}
 }

@@ -44,6 +44,11 @@ type Reconciler struct {
 	// StageDir, when set, is where the source stages artifacts; staged
 	// trees no longer needed are pruned after each reconcile.
 	StageDir string
+	// Running, when set, returns the running system (/run/current-system),
+	// compared with the applied one before every poll; DriftPolicy says
+	// what a difference does (drift.go).
+	Running     func() (string, error)
+	DriftPolicy string
 	// Retain, when set, runs after every reconcile to remove what past
 	// attempts left behind (old generations, roots, garbage); busy says
 	// an attempt is still under way.

@@ -46,6 +46,8 @@ type State struct {
 	// Deferred is set while the agent holds reconciles because of the
 	// machine's condition, such as running on battery (deferral.go).
 	Deferred *Deferral `json:"deferred,omitempty"`
+	// Drift is set while the running system is not the applied one.
+	Drift *Drift `json:"drift,omitempty"`
 }
 
 // Revision identifies one configuration of this host.

@@ -89,6 +89,9 @@ func printStatus(out io.Writer, s status) {
 	if st.FetchFailures > 0 {
 		fmt.Fprintf(w, "failures\t%d in a row (retrying with backoff)\n", st.FetchFailures)
 	}
+	if d := st.Drift; d != nil {
+		fmt.Fprintf(w, "drift\trunning %s, not the applied system (since %s)\n", d.Running, ago(d.Since))
+	}
 	if p := st.InProgress; p != nil {
 		fmt.Fprintf(w, "in progress\t%s, phase %s\n", p.Revision.Revision, p.Progress.Phase)
 	}

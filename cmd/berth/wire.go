@@ -68,6 +68,7 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 	rec.Reporter = newReporter(c, inner)
 	withHealth(c, act, inner, sd)
 	withRetention(c, rec, sd, log)
+	withDrift(c, rec)
 	if err := setAsideCorruptState(rec.Store, log); err != nil {
 		sd.Close()
 		return nil, err

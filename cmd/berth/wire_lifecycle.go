@@ -36,3 +36,10 @@ func withRetention(c *config.Config, rec *reconciler.Reconciler, sd *nixos.Syste
 		return err
 	}
 }
+
+// withDrift compares the running system with the applied one before every
+// poll.
+func withDrift(c *config.Config, rec *reconciler.Reconciler) {
+	rec.Running = func() (string, error) { return nixos.CurrentSystem("/") }
+	rec.DriftPolicy = c.Drift.Policy
+}

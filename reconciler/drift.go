@@ -1,0 +1,71 @@
+package reconciler
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/berth-nix/berth/internal/fault"
+)
+
+// Drift policies (drift.policy).
+const (
+	DriftReport  = "report"
+	DriftReapply = "reapply"
+	DriftHold    = "hold"
+)
+
+// Drift is recorded in state while the running system is not the one
+// berth applied: someone ran nixos-rebuild switch or --rollback, or chose
+// an older generation at boot.
+type Drift struct {
+	// Running is what /run/current-system points at; Applied is the
+	// system berth last applied.
+	Running string    `json:"running"`
+	Applied string    `json:"applied"`
+	Since   time.Time `json:"since"`
+}
+
+// checkDrift compares the running system with the applied one before
+// every poll. It records the drift in state and, by DriftPolicy, lets the
+// reconcile go on (report), applies the branch again (reapply), or stops
+// it (hold).
+func (r *Reconciler) checkDrift(ctx context.Context, w *run) error {
+	if r.Running == nil || w.st.Applied == nil || w.st.Applied.Toplevel == "" {
+		return nil
+	}
+	running, err := r.Running()
+	if err != nil {
+		r.log().Warn("cannot read the running system", "err", err)
+		return nil
+	}
+	if running == w.st.Applied.Toplevel {
+		if w.st.Drift != nil {
+			r.log().Info("the running system is the applied one again", "system", running)
+			w.st.Drift = nil
+		}
+		return nil
+	}
+	if d := w.st.Drift; d == nil || d.Running != running || d.Applied != w.st.Applied.Toplevel {
+		w.st.Drift = &Drift{Running: running, Applied: w.st.Applied.Toplevel, Since: r.now()}
+		r.log().Warn("the running system is not the one berth applied", "running", running, "applied", w.st.Applied.Toplevel, "policy", r.driftPolicy())
+	}
+	switch r.driftPolicy() {
+	case DriftReapply:
+		w.reapply = true
+	case DriftHold:
+		w.result, w.reason = ResultUnchanged, "the running system is not the applied one; drift.policy hold applies nothing (berth run --retry re-applies)"
+		if !w.opts.Retry {
+			w.rev = w.st.Settled // nothing was polled: keep what is settled
+			return fault.AsNoOp(errors.New(w.reason))
+		}
+	}
+	return nil
+}
+
+func (r *Reconciler) driftPolicy() string {
+	if r.DriftPolicy == "" {
+		return DriftReport
+	}
+	return r.DriftPolicy
+}
