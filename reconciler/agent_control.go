@@ -68,7 +68,7 @@ func (a *Agent) RunNow(ctx context.Context, opts Options) Report {
 // ends.
 func (a *Agent) holds(trigger string) bool {
 	p := a.Paused()
-	if p == nil {
+	if p == nil || a.branchMoved(p) {
 		return false
 	}
 	a.mu.Lock()

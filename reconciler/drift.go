@@ -39,6 +39,13 @@ func (r *Reconciler) checkDrift(ctx context.Context, w *run) error {
 		r.log().Warn("cannot read the running system", "err", err)
 		return nil
 	}
+	if rb := w.st.RolledBack; rb != nil {
+		// Whatever ended the rollback's pause asks for the branch again.
+		w.reapply = true
+		if running == rb.System {
+			return nil
+		}
+	}
 	if running == w.st.Applied.Toplevel {
 		if w.st.Drift != nil {
 			r.log().Info("the running system is the applied one again", "system", running)

@@ -17,6 +17,9 @@ type Pause struct {
 	Until time.Time `json:"until,omitzero"`
 	// By says who asked for it ("uid 0"), for status.
 	By string `json:"by,omitempty"`
+	// Revision, when set, ends the pause once the source answers another
+	// revision (the pause berth rollback leaves).
+	Revision string `json:"revision,omitempty"`
 }
 
 // ActiveAt reports whether the pause holds at now. A nil pause never holds.

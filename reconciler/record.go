@@ -60,7 +60,7 @@ func (r *Reconciler) settleAttempt(w *run, class fault.Class) string {
 	case activate.Applied, activate.Unchanged:
 		w.st.Applied = r.revisionOf(w.art, res.Toplevel)
 		w.st.Rejected, w.st.Settled, w.st.FetchFailures = nil, w.rev, 0
-		w.st.Drift = nil // the applied system runs now
+		w.st.Drift, w.st.RolledBack = nil, nil // the applied system runs now
 		delete(w.st.Interruptions, w.art.Digest)
 		return string(res.Outcome)
 	}

@@ -62,6 +62,9 @@ type HostReport struct {
 	FetchFailures int      `json:"fetch_failures,omitempty"`
 	// Drift is set while the running system is not the applied one.
 	Drift *Drift `json:"drift,omitempty"`
+	// RolledBack is set after berth rollback until the branch is applied
+	// again.
+	RolledBack *RolledBack `json:"rolled_back,omitempty"`
 }
 
 // Reporter delivers reports off the host, e.g. to an HTTP endpoint or
@@ -125,7 +128,7 @@ func (r *Reconciler) report(w *run, rep Report) {
 func (r *Reconciler) hostReport(w *run, rep Report, prev string) HostReport {
 	hr := HostReport{Version: reportVersion, Host: r.Host, AgentVersion: AgentVersion(), Build: build(), At: r.now(),
 		Result: rep.Result, Reason: rep.Reason, Seen: w.st.LastSeen, LastPoll: w.st.LastPoll, SeenSince: w.st.SeenSince,
-		Applied: w.st.Applied, Rejected: w.st.Rejected, FetchFailures: w.st.FetchFailures, Drift: w.st.Drift}
+		Applied: w.st.Applied, Rejected: w.st.Rejected, FetchFailures: w.st.FetchFailures, Drift: w.st.Drift, RolledBack: w.st.RolledBack}
 	if rep.Err != nil {
 		hr.Error = firstLine(rep.Err.Error())
 	}

@@ -127,8 +127,7 @@ func (r *Reconciler) apply(ctx context.Context, w *run) error {
 }
 
 func (r *Reconciler) newAttempt(w *run) *Attempt {
-	r.seq++
-	id := newID(r.now(), r.seq)
+	id := newID(r.now(), r.nextSeq())
 	return &Attempt{ID: id, Host: r.Host, Trigger: w.opts.Trigger, Revision: w.art.Revision, Commit: w.art.Commit,
 		Digest: w.art.Digest, Signer: w.art.Signer, Started: r.now(), LogPath: r.History.LogPath(id)}
 }

@@ -48,6 +48,9 @@ type State struct {
 	Deferred *Deferral `json:"deferred,omitempty"`
 	// Drift is set while the running system is not the applied one.
 	Drift *Drift `json:"drift,omitempty"`
+	// RolledBack is set from berth rollback until the branch is applied
+	// again.
+	RolledBack *RolledBack `json:"rolled_back,omitempty"`
 }
 
 // Revision identifies one configuration of this host.

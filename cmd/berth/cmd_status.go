@@ -89,6 +89,9 @@ func printStatus(out io.Writer, s status) {
 	if st.FetchFailures > 0 {
 		fmt.Fprintf(w, "failures\t%d in a row (retrying with backoff)\n", st.FetchFailures)
 	}
+	if b := st.RolledBack; b != nil {
+		fmt.Fprintf(w, "rolled back\tto %s (generation %d) by %s (%s)\n", b.System, b.Generation, b.By, ago(b.At))
+	}
 	if d := st.Drift; d != nil {
 		fmt.Fprintf(w, "drift\trunning %s, not the applied system (since %s)\n", d.Running, ago(d.Since))
 	}

@@ -75,6 +75,9 @@ func printSchedule(w io.Writer, s control.Status) {
 		if !p.Until.IsZero() {
 			until = p.Until.Local().Format("2006-01-02 15:04:05")
 		}
+		if p.Revision != "" {
+			until += " or the branch moves from " + p.Revision
+		}
 		fmt.Fprintf(w, "paused\tuntil %s (by %s)\n", until, p.By)
 	}
 	switch {

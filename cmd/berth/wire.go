@@ -20,6 +20,7 @@ import (
 // deps is the agent assembled from its configuration.
 type deps struct {
 	rec      *reconciler.Reconciler
+	act      *activate.Activator
 	sd       *nixos.Systemd
 	describe string
 }
@@ -73,7 +74,7 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 		sd.Close()
 		return nil, err
 	}
-	return &deps{rec: rec, sd: sd, describe: src.String()}, nil
+	return &deps{rec: rec, act: act, sd: sd, describe: src.String()}, nil
 }
 
 // newBuilder builds flakes, or fetches the system a host directory

@@ -83,7 +83,7 @@ func TestScrapeAfterReconciles(t *testing.T) {
 	m.Reconciled(reconciler.Report{Result: "failed"}, reconciler.State{
 		LastPoll: now, LastSeen: "main@sha1:c2", Applied: applied, FetchFailures: 3,
 		Drift: &reconciler.Drift{Running: "/nix/store/y-manual", Applied: applied.Toplevel},
-		Last: &reconciler.Summary{Result: "failed", At: now.Add(time.Minute)}})
+		Last:  &reconciler.Summary{Result: "failed", At: now.Add(time.Minute)}})
 	fams := scrape(t, m)
 	tests := []struct {
 		name   string
