@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/berth-nix/berth/e2e/fixture"
 )
@@ -129,5 +130,106 @@ func TestDrift(t *testing.T) {
 	}
 	if st, rep := f.drift(); st != nil || rep != nil {
 		t.Errorf("drift still shown after reapply: status %+v, report %+v", st, rep)
+	}
+}
+
+// rollbackState is the rollback part of berth status --json.
+type rollbackState struct {
+	State struct {
+		RolledBack *struct {
+			System     string
+			Generation int
+		} `json:"rolled_back"`
+	}
+	Paused *struct{ By, Revision string }
+	Report *struct {
+		RolledBack *struct{ System string } `json:"rolled_back"`
+		Attempt    *struct{ Result, Trigger string }
+	}
+}
+
+func (f *fleetHost) rollbackState() rollbackState {
+	f.t.Helper()
+	out, _ := f.berth("status", "--json")
+	var s rollbackState
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		f.t.Fatalf("berth status --json: %v\n%s", err, out)
+	}
+	return s
+}
+
+// TestRollback: berth rollback goes back to the previous system, berth
+// rollback N to generation N; each becomes the boot default, is recorded
+// in history, status and the report, and pauses the agent. The agent
+// started afterwards holds while the branch stays, and applies the branch
+// once it moves.
+func TestRollback(t *testing.T) {
+	t.Parallel()
+	f := newFleetHost(t, alphaV1(), "")
+	f.run(0)
+	v1 := f.system()
+	v2h := alphaV1()
+	v2h.Units["second.service"] = fixture.SleepService("second")
+	f.push(v2h, "alpha: v2")
+	f.run(0)
+	if got := f.generationNumbers(); !slices.Equal(got, []int{1, 2, 3}) {
+		t.Fatalf("generations before the rollback: got %v, want [1 2 3]", got)
+	}
+
+	out, code := f.berth("rollback")
+	if code != 0 || !strings.Contains(out, "rolled back to "+v1.current) {
+		t.Fatalf("berth rollback: exit %d\n%s", code, out)
+	}
+	if s := f.system(); s != v1 {
+		t.Errorf("after berth rollback: got %+v, want %+v running, in the profile and booted", s, v1)
+	}
+	if f.active("second.service") {
+		t.Errorf("second.service still runs after the rollback")
+	}
+	rs := f.rollbackState()
+	if rb := rs.State.RolledBack; rb == nil || rb.System != v1.current || rb.Generation != 2 {
+		t.Errorf("status rolled_back: got %+v, want %s, generation 2", rb, v1.current)
+	}
+	if rs.Paused == nil || rs.Paused.By != "berth rollback" || rs.Paused.Revision == "" {
+		t.Errorf("status paused: got %+v, want a pause by berth rollback until the branch moves", rs.Paused)
+	}
+	if r := rs.Report; r == nil || r.RolledBack == nil || r.Attempt == nil || r.Attempt.Result != "rolled-back" || r.Attempt.Trigger != "rollback" {
+		t.Errorf("report: got %+v, want the rollback", r)
+	}
+	if got := f.lastTrigger(); got != "rollback" {
+		t.Errorf("newest history entry triggered by %q, want rollback", got)
+	}
+
+	out, code = f.berth("rollback", "1")
+	if code != 0 {
+		t.Fatalf("berth rollback 1: exit %d\n%s", code, out)
+	}
+	if s := f.system(); s.current != f.base || s.profile != f.base || s.boot != f.base {
+		t.Errorf("after berth rollback 1: got %+v, want the base system %s", s, f.base)
+	}
+	if out, code := f.berth("rollback", "99"); code == 0 || !strings.Contains(out, "generation 99") {
+		t.Errorf("berth rollback 99: exit %d, want a refusal naming the generation\n%s", code, out)
+	}
+
+	f.h.InstallBerth(t, berthBinary(t), []byte(f.config()))
+	time.Sleep(5 * time.Second)
+	if out, code := f.berth("trigger"); code == 0 {
+		t.Errorf("berth trigger while the branch stays: exit 0, want the pause to refuse\n%s", out)
+	}
+	if s := f.system(); s.current != f.base {
+		t.Fatalf("the agent left the rollback's pause with the branch unchanged: running %s", s.current)
+	}
+	v3h := alphaV1()
+	v3h.Units["third.service"] = fixture.SleepService("third")
+	c3 := f.push(v3h, "alpha: v3")
+	if out, code := f.berth("trigger"); code != 0 {
+		t.Fatalf("berth trigger after the branch moved: exit %d\n%s", code, out)
+	}
+	f.waitFor("the moved branch applied", 2*time.Minute, func() bool { return f.appliedCommit() == c3 && f.status().State.InProgress == nil })
+	if s := f.system(); s.current != s.profile || !f.active("third.service") {
+		t.Errorf("after the branch moved: got %+v, want v3 running and promoted", s)
+	}
+	if rs := f.rollbackState(); rs.State.RolledBack != nil || rs.Paused != nil {
+		t.Errorf("after the branch moved: rolled_back %+v, paused %+v; want both gone", rs.State.RolledBack, rs.Paused)
 	}
 }

@@ -112,6 +112,17 @@ func RollbackPause(now time.Time, rev string) Pause {
 	return Pause{Since: now, By: "berth rollback", Revision: rev}
 }
 
+// Holding returns the pause that holds a reconcile asked for now, or nil.
+// Unlike Paused it may poll the source: the pause berth rollback leaves
+// ends once the branch moved.
+func (a *Agent) Holding() *Pause {
+	p := a.Paused()
+	if p == nil || a.branchMoved(p) {
+		return nil
+	}
+	return p
+}
+
 // branchMoved reports, for a pause that lasts until the branch changes,
 // whether the source now answers another revision; it then clears the
 // pause.

@@ -36,7 +36,7 @@ func (b AgentBackend) History(limit int) ([]reconciler.Attempt, error) {
 
 // Trigger queues a reconcile unless a pause holds them.
 func (b AgentBackend) Trigger(reason string) error {
-	if p := b.Agent.Paused(); p != nil {
+	if p := b.Agent.Holding(); p != nil {
 		return &PausedError{Pause: *p}
 	}
 	b.Agent.Trigger(reason)
