@@ -207,8 +207,11 @@ func TestRollback(t *testing.T) {
 	if s := f.system(); s.current != f.base || s.profile != f.base || s.boot != f.base {
 		t.Errorf("after berth rollback 1: got %+v, want the base system %s", s, f.base)
 	}
-	if out, code := f.berth("rollback", "99"); code == 0 || !strings.Contains(out, "generation 99") {
-		t.Errorf("berth rollback 99: exit %d, want a refusal naming the generation\n%s", code, out)
+	if out, err := f.h.Exec(t.Context(), "berth", "rollback", "99"); err == nil || !strings.Contains(err.Error(), "generation 99 of /nix/var/nix/profiles/system does not exist") {
+		t.Errorf("berth rollback 99: got %v, want a refusal naming the generation\n%s", err, out)
+	}
+	if s := f.system(); s.current != f.base {
+		t.Errorf("a refused rollback changed the running system to %s", s.current)
 	}
 
 	f.h.InstallBerth(t, berthBinary(t), []byte(f.config()))
