@@ -236,3 +236,66 @@ func TestRollback(t *testing.T) {
 		t.Errorf("after the branch moved: rolled_back %+v, paused %+v; want both gone", rs.State.RolledBack, rs.Paused)
 	}
 }
+
+// asUser runs berth inside the host as user (with its groups) and returns
+// its combined output and whether it succeeded.
+func (f *fleetHost) asUser(user string, args ...string) (string, bool) {
+	f.t.Helper()
+	cmd := append([]string{"setpriv", "--reuid", user, "--regid", user, "--init-groups", "/usr/local/bin/berth"}, args...)
+	out, err := f.h.Exec(f.t.Context(), cmd...)
+	if err != nil {
+		return string(out) + err.Error(), false
+	}
+	return string(out), true
+}
+
+// TestPostpone: a member of the berth group postpones the update through
+// the control socket; the agent holds a new commit across a restart; a
+// second postpone (by the same or another member) is refused; root's
+// resume lets the commit through.
+func TestPostpone(t *testing.T) {
+	t.Parallel()
+	f := newFleetHost(t, alphaV1(), "control:\n  postpone_max: 2h\n")
+	f.h.Run(t, "groupadd", "berth")
+	f.h.Run(t, "useradd", "-G", "berth", "alice")
+	f.h.Run(t, "useradd", "-G", "berth", "bob")
+	f.h.Run(t, "useradd", "carol")
+	f.startAgent(f.config())
+	c1 := f.appliedCommit()
+
+	if out, ok := f.asUser("alice", "postpone", "--for", "3h"); ok || !strings.Contains(out, "longer than this host allows") {
+		t.Errorf("postpone beyond control.postpone_max: ok %v\n%s", ok, out)
+	}
+	if out, ok := f.asUser("carol", "postpone"); ok {
+		t.Errorf("a user outside the group postponed:\n%s", out)
+	}
+	out, ok := f.asUser("alice", "postpone", "--for", "1h")
+	if !ok || !strings.Contains(out, "update postponed until") {
+		t.Fatalf("alice's postpone: ok %v\n%s", ok, out)
+	}
+	if txt := f.statusText(); !strings.Contains(txt, "postponed") || !strings.Contains(txt, "alice") {
+		t.Errorf("berth status does not show alice's postpone:\n%s", txt)
+	}
+	v2 := alphaV1()
+	v2.Units["second.service"] = fixture.SleepService("second")
+	c2 := f.push(v2, "alpha: v2")
+	f.h.Run(t, "systemctl", "restart", "berth.service")
+	time.Sleep(5 * time.Second)
+	if got := f.appliedCommit(); got != c1 || f.active("second.service") {
+		t.Fatalf("applied %s during the postpone, want %s still", got, c1)
+	}
+	for _, who := range []string{"alice", "bob"} {
+		if out, ok := f.asUser(who, "postpone", "--for", "1h"); ok || !strings.Contains(out, "already held") {
+			t.Errorf("%s's second postpone: ok %v, want a refusal\n%s", who, ok, out)
+		}
+	}
+	if out, code := f.berth("resume"); code != 0 {
+		t.Fatalf("berth resume: exit %d\n%s", code, out)
+	}
+	f.waitFor("the held commit applied after resume", 2*time.Minute, func() bool {
+		return f.appliedCommit() == c2 && f.status().State.InProgress == nil
+	})
+	if !f.active("second.service") {
+		t.Errorf("second.service not running after the resume")
+	}
+}

@@ -101,6 +101,7 @@ let
     control = {
       socket = key absPath "Unix socket the CLI talks to (berth: /run/berth/berth.sock).";
       group = key types.str "Group that may read status and history through the socket (berth: berth).";
+      postpone_max = key duration "Longest a member of the group may postpone an update with berth postpone, once per update; 0 turns postponing off (berth: 4h).";
     };
     webhook = {
       enabled = key types.bool "Listen for push notifications that make the agent poll at once (berth: false).";

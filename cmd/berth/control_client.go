@@ -78,7 +78,11 @@ func printSchedule(w io.Writer, s control.Status) {
 		if p.Revision != "" {
 			until += " or the branch moves from " + p.Revision
 		}
-		fmt.Fprintf(w, "paused\tuntil %s (by %s)\n", until, p.By)
+		label := "paused"
+		if p.Postponed != "" {
+			label = "postponed"
+		}
+		fmt.Fprintf(w, "%s\tuntil %s (by %s)\n", label, until, p.By)
 	}
 	switch {
 	case !s.Agent:

@@ -163,7 +163,7 @@ func Defaults() Config {
 		},
 		History:   History{Keep: 50},
 		Log:       Log{Level: "info"},
-		Control:   Control{Socket: "/run/berth/berth.sock", Group: "berth"},
+		Control:   Control{Socket: "/run/berth/berth.sock", Group: "berth", PostponeMax: 4 * time.Hour},
 		Webhook:   Webhook{Listen: ":9420", MaxBody: 1 << 20, MinInterval: 10 * time.Second},
 		Metrics:   Metrics{Listen: "127.0.0.1:9421"},
 		Health:    defaultHealth(),

@@ -47,6 +47,10 @@ func (b AgentBackend) Pause(d time.Duration, by string) (reconciler.Pause, error
 	return b.Agent.Pause(d, by)
 }
 
+func (b AgentBackend) Postpone(d time.Duration, by string) (reconciler.Pause, error) {
+	return b.Agent.Postpone(d, by)
+}
+
 func (b AgentBackend) Resume() error { return b.Agent.Resume() }
 
 func (b AgentBackend) Run(ctx context.Context, retry bool) RunReport {
