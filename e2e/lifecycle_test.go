@@ -299,3 +299,24 @@ func TestPostpone(t *testing.T) {
 		t.Errorf("second.service not running after the resume")
 	}
 }
+
+// TestQuietBuild: the host's system is built inside a transient scope
+// carrying the configured CPU and IO weights, memory cap and nice level,
+// as the builder itself saw them.
+func TestQuietBuild(t *testing.T) {
+	t.Parallel()
+	f := newFleetHost(t, alphaV1(), "nix:\n  quiet:\n    cpu_weight: 7\n    io_weight: 9\n    nice: 12\n    memory_max: 2000000000\n")
+	h := alphaV1()
+	h.BuildProbe = true
+	f.push(h, "alpha: probe the build")
+	f.run(0)
+	env := f.h.Run(t, "cat", f.system().current+"/build-env")
+	for _, want := range []string{"nice=12\n", "CPUWeight=7\n", "IOWeight=9\n", "MemoryMax=2000000000\n"} {
+		if !strings.Contains(env, want) {
+			t.Errorf("build-env lacks %q:\n%s", want, env)
+		}
+	}
+	if !strings.Contains(env, "Id=berth-nix-") || !strings.Contains(env, ".scope") {
+		t.Errorf("the build did not run in berth's scope:\n%s", env)
+	}
+}

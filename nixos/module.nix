@@ -83,6 +83,13 @@ let
       command = key types.str "The nix binary (berth: nix, from the agent's PATH).";
       profile = key absPath "System profile promoted on success (berth: /nix/var/nix/profiles/system).";
       gc_root_dir = key absPath "Directory of GC roots for the built and the last good system (berth: /nix/var/nix/gcroots/berth).";
+      quiet = {
+        enabled = key types.bool "Run nix builds and downloads in a transient systemd scope at low priority (berth: true; docs/lifecycle.md).";
+        cpu_weight = key types.ints.positive "CPUWeight of the scope (berth: 20).";
+        io_weight = key types.ints.positive "IOWeight of the scope (berth: 20).";
+        nice = key types.int "Nice level of nix (berth: 10).";
+        memory_max = key types.ints.unsigned "MemoryMax of the scope in bytes; 0 sets no cap (berth: 0).";
+      };
     };
     schedule = {
       cron = key types.str "When to poll: five cron fields or @every 15m, @hourly, ... (berth: @every 15m).";

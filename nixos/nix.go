@@ -31,6 +31,8 @@ type Nix struct {
 	// ExtraArgs are added to `nix build` before the installable, e.g.
 	// {"--option", "substituters", ""}. They are not passed to nix-env.
 	ExtraArgs []string
+	// Quiet, when set, runs every nix command at low priority (quiet.go).
+	Quiet *Quiet
 }
 
 // stopGrace is how long a cancelled nix gets after SIGINT to clean up
@@ -106,6 +108,7 @@ func (n *Nix) run(ctx context.Context, name string, args []string, stdout, log i
 	}
 	log = &lockedWriter{w: log}
 	tail := &tailWriter{max: 12}
+	name, args = n.quiet().wrap(name, args)
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Stdout = log
 	if stdout != nil {

@@ -45,7 +45,7 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 	if err != nil {
 		return nil, err
 	}
-	builder := newBuilder(c, &nixos.Nix{Command: c.Nix.Command})
+	builder := newBuilder(c, &nixos.Nix{Command: c.Nix.Command, Quiet: quietOf(c.Nix.Quiet)})
 	act := &activate.Activator{
 		Nix:      builder,
 		Systemd:  sd,

@@ -97,6 +97,8 @@ type Nix struct {
 	Profile string `yaml:"profile"`
 	// GCRootDir keeps the built and the last good system alive.
 	GCRootDir string `yaml:"gc_root_dir"`
+	// Quiet runs nix at low priority (lifecycle.go).
+	Quiet Quiet `yaml:"quiet"`
 }
 
 // Schedule says when to poll.
@@ -152,6 +154,7 @@ func Defaults() Config {
 			Command:      "nix",
 			Profile:      "/nix/var/nix/profiles/system",
 			GCRootDir:    "/nix/var/nix/gcroots/berth",
+			Quiet:        Quiet{Enabled: true, CPUWeight: 20, IOWeight: 20, Nice: 10},
 		},
 		Schedule: Schedule{Cron: "@every 15m", Jitter: time.Minute, BackoffMax: time.Hour},
 		Activate: Activation{

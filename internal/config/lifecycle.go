@@ -11,6 +11,20 @@ type Retention struct {
 	GCMinFree int64 `yaml:"gc_min_free"`
 }
 
+// Quiet runs nix builds and downloads in a transient systemd scope with
+// low priority, so a build does not freeze the session.
+type Quiet struct {
+	Enabled bool `yaml:"enabled"`
+	// CPUWeight and IOWeight are the scope's weights, 1-10000 (systemd's
+	// default is 100).
+	CPUWeight int `yaml:"cpu_weight"`
+	IOWeight  int `yaml:"io_weight"`
+	// Nice is the nix process's nice level, -20..19.
+	Nice int `yaml:"nice"`
+	// MemoryMax caps the scope's memory in bytes; 0 sets no cap.
+	MemoryMax int64 `yaml:"memory_max"`
+}
+
 // Drift says what the agent does when the running system is no longer
 // the one it applied (a manual nixos-rebuild switch or --rollback).
 type Drift struct {
@@ -29,6 +43,21 @@ func (c *Config) validateLifecycle() error {
 	}
 	if c.Retention.GCMinFree < 0 {
 		return bad("retention.gc_min_free", "must not be negative, got %d", c.Retention.GCMinFree)
+	}
+	q := c.Nix.Quiet
+	for _, w := range []struct {
+		key string
+		v   int
+	}{{"nix.quiet.cpu_weight", q.CPUWeight}, {"nix.quiet.io_weight", q.IOWeight}} {
+		if w.v < 1 || w.v > 10000 {
+			return bad(w.key, "must be between 1 and 10000, got %d", w.v)
+		}
+	}
+	if q.Nice < -20 || q.Nice > 19 {
+		return bad("nix.quiet.nice", "must be between -20 and 19, got %d", q.Nice)
+	}
+	if q.MemoryMax < 0 {
+		return bad("nix.quiet.memory_max", "must not be negative, got %d", q.MemoryMax)
 	}
 	switch c.Drift.Policy {
 	case "report", "reapply", "hold":
