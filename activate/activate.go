@@ -1,10 +1,10 @@
 // Package activate applies one staged configuration to this machine as a
-// transaction: build, preflight, test, verify, then promote to the boot
-// default, or revert the running system to the recorded previous one.
+// transaction: build, pre-hook, preflight, files, test, verify, then
+// promote to the boot default, or revert to the recorded previous system.
 //
 // The boot entry and the system profile are only ever touched in the
 // promote phase, after the new system ran and was judged healthy. Every
-// step from test onwards is journaled before it starts, so an agent that
+// step from files onwards is journaled before it starts, so an agent that
 // dies at any point can Resume the attempt and converge.
 package activate
 
@@ -12,21 +12,77 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
+	"github.com/berth-nix/berth/activate/files"
 	"github.com/berth-nix/berth/nixos"
 )
+
+// Policy holds the knobs of a transaction.
+type Policy struct {
+	// Strict refuses to deploy while any unit has failed; otherwise units
+	// that failed before the switch are left out of the verdict.
+	Strict      bool
+	TestTimeout time.Duration
+	BootTimeout time.Duration
+	// Settle is the pause between the switch and the verdict, for units
+	// that fail a moment after they start.
+	Settle time.Duration
+	// LockWait is how long to wait for another switch-to-configuration.
+	LockWait time.Duration
+	// Poll is how often to look at a running unit or a held lock.
+	Poll time.Duration
+}
+
+// Activator applies configurations to the machine it runs on.
+type Activator struct {
+	Nix     Builder
+	Systemd Switcher
+	Units   UnitLister
+	Policy  Policy
+	// Profile is the system profile, /nix/var/nix/profiles/system.
+	Profile string
+	// GCRoots is the directory of GC roots for the candidate and the last
+	// good system.
+	GCRoots string
+	// Root is "/" on a real host; tests may point it elsewhere.
+	Root string
+	// Files installs the host's verbatim files tree; nil installs none.
+	Files *files.Installer
+	// Health, Hooks and DeadMan are optional; nil disables each.
+	Health  *Health
+	Hooks   *Hooks
+	DeadMan *DeadMan
+	// LockPath is switch-to-configuration's lock file.
+	LockPath string
+	// Differ, when set, compares each new system with the running one;
+	// the diff goes to the attempt's log and its Result.
+	Differ ClosureDiffer
+}
+
+// ownUnit tells berth's own transient units apart in verdicts: the unit of
+// a switch that exited 4 is itself failed until released.
+func ownUnit(name string) bool { return strings.HasPrefix(name, "berth-") }
 
 // Phase names one step of an attempt.
 type Phase string
 
 const (
-	PhaseBuild     Phase = "build"
+	PhaseBuild Phase = "build"
+	// PhasePreHooks runs the admin's pre hooks, after the build and before
+	// anything on the machine changes.
+	PhasePreHooks  Phase = "pre-hook"
 	PhasePreflight Phase = "preflight"
-	PhaseTest      Phase = "test"
-	PhaseVerify    Phase = "verify"
-	PhasePromote   Phase = "promote"
-	PhaseRevert    Phase = "revert"
+	// PhaseFiles installs the host's verbatim files tree: after preflight
+	// and before the test phase, so the services the switch starts see
+	// the new files. A revert restores what it replaced; a promotion
+	// records it.
+	PhaseFiles   Phase = "files"
+	PhaseTest    Phase = "test"
+	PhaseVerify  Phase = "verify"
+	PhasePromote Phase = "promote"
+	PhaseRevert  Phase = "revert"
 )
 
 // Outcome is how an attempt ended.
@@ -127,7 +183,7 @@ type Result struct {
 	RebootNeeded bool
 	RebootWhy    []string
 	// Diff is what the new system changes compared with the one that was
-	// running, when it could be computed (see Diffing).
+	// running, when it could be computed (see Activator.Differ).
 	Diff *ClosureDiff
 	Err  error
 }
@@ -137,11 +193,6 @@ func (r *Result) timed(p Phase, start time.Time) {
 		r.Durations = map[Phase]time.Duration{}
 	}
 	r.Durations[p] += time.Since(start).Round(time.Millisecond)
-}
-
-func (r *Result) fail(o Outcome, p Phase, err error) Result {
-	r.Outcome, r.Phase, r.Err = o, p, err
-	return *r
 }
 
 func logf(w io.Writer, format string, args ...any) {

@@ -13,10 +13,6 @@ import (
 	"github.com/berth-nix/berth/internal/fault"
 )
 
-// PhasePreHooks runs the admin's pre hooks, after the build and before
-// anything on the machine changes.
-const PhasePreHooks Phase = "pre-hook"
-
 // Hooks are the admin's commands run around each attempt. Pre hooks run
 // once the system is built and before anything changes; one that fails
 // (non-zero exit, or killed at its timeout) aborts the attempt with
@@ -34,22 +30,6 @@ type Hook struct {
 	Argv []string
 	// Timeout kills the hook and everything it started; 0 means none.
 	Timeout time.Duration
-}
-
-// Apply runs one attempt and then its post hooks. Before the test phase
-// the machine is unchanged; from then on every phase is journaled first.
-func (a *Activator) Apply(ctx context.Context, req Request, j Journal) Result {
-	r := a.exonerate(ctx, a.apply(ctx, req, j), req.Log)
-	a.finish(ctx, r, req.LogPath, req.Log)
-	return r
-}
-
-// Resume finishes an attempt that a previous agent process journaled but
-// did not complete, then runs the post hooks (see resume).
-func (a *Activator) Resume(ctx context.Context, p Progress, j Journal, log io.Writer) Result {
-	r := a.exonerate(ctx, a.resume(ctx, p, j, log), log)
-	a.finish(ctx, r, p.LogPath, log)
-	return r
 }
 
 // finish cleans up after an attempt with a verdict and runs the post

@@ -145,45 +145,27 @@ func (f fakeDiffer) DiffClosures(ctx context.Context, before, after string) (nix
 		Packages: []nixos.PackageChange{{Name: "hello", Kind: nixos.PackageAdded, After: "2.12"}}}, f.err
 }
 
-func TestDiffingRecordsAndTakes(t *testing.T) {
-	root := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(root, "run"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(storeA, filepath.Join(root, "run/current-system")); err != nil {
-		t.Fatal(err)
-	}
+// TestDiffLogsAndReturns: the activator compares the new system with the
+// running one itself and returns the diff for the attempt's Result.
+func TestDiffLogsAndReturns(t *testing.T) {
 	var log strings.Builder
-	d := &Diffing{Builder: &fakeNix{}, Differ: fakeDiffer{}, Root: root}
-	top, err := d.BuildFlake(context.Background(), t.TempDir(), "attr", &log)
-	if err != nil || top != storeB {
-		t.Fatalf("BuildFlake: got %q, %v", top, err)
+	a := &Activator{Differ: fakeDiffer{}}
+	got := a.diff(context.Background(), storeA, storeB, &log)
+	if got == nil || got.Before != storeA || got.After != storeB {
+		t.Errorf("diff: got %+v, want the diff %s → %s", got, storeA, storeB)
 	}
 	if !strings.Contains(log.String(), "1 added, closure +2.0 KiB") || !strings.Contains(log.String(), "hello: ∅ → 2.12") {
 		t.Errorf("log: got %q, want the diff summary and lines", log.String())
 	}
-	if got := d.Take(storeA); got != nil {
-		t.Errorf("Take(other system): got %+v, want nil", got)
-	}
-	d.BuildFlake(context.Background(), t.TempDir(), "attr", nil)
-	if got := d.Take(storeB); got == nil || got.Before != storeA || got.After != storeB {
-		t.Errorf("Take: got %+v, want the diff %s → %s", got, storeA, storeB)
-	}
-	if got := d.Take(storeB); got != nil {
-		t.Errorf("second Take: got %+v, want nil", got)
+	if got := (&Activator{}).diff(context.Background(), storeA, storeB, &log); got != nil {
+		t.Errorf("without a Differ: got %+v, want nil", got)
 	}
 }
 
-func TestDiffingFailureIsAWarning(t *testing.T) {
-	root := t.TempDir()
-	os.MkdirAll(filepath.Join(root, "run"), 0o755)
-	os.Symlink(storeA, filepath.Join(root, "run/current-system"))
+func TestDiffFailureIsAWarning(t *testing.T) {
 	var log strings.Builder
-	d := &Diffing{Builder: &fakeNix{}, Differ: fakeDiffer{err: errors.New("boom")}, Root: root}
-	if _, err := d.BuildFlake(context.Background(), t.TempDir(), "attr", &log); err != nil {
-		t.Fatalf("got %v, want no error", err)
-	}
-	if !strings.Contains(log.String(), "warning: cannot compare") || d.Take(storeB) != nil {
-		t.Errorf("log %q: want a warning and no diff", log.String())
+	a := &Activator{Differ: fakeDiffer{err: errors.New("boom")}}
+	if got := a.diff(context.Background(), storeA, storeB, &log); got != nil || !strings.Contains(log.String(), "warning: cannot compare") {
+		t.Errorf("got %+v, log %q: want no diff and a warning", got, log.String())
 	}
 }

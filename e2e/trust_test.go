@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/berth-nix/berth/e2e/fixture"
 )
@@ -11,6 +12,7 @@ import (
 const trustConfig = `trust:
   git:
     allowed_signers: /etc/berth/allowed_signers
+  max_age: 24h
 `
 
 // TestSignedRevisions: with trust.git.allowed_signers set, only heads
@@ -95,6 +97,41 @@ func TestSignedRevisions(t *testing.T) {
 			f.repo.Remove("hosts/alpha/files")
 		})
 	}
+	t.Run("freshness judged from the signed commit time", func(t *testing.T) {
+		f.t = t
+		stale := func(want bool, when string) {
+			t.Helper()
+			if fr := f.trustStatus().Freshness; fr.Stale != want {
+				t.Errorf("%s: got freshness %+v, want stale %v", when, fr, want)
+			}
+		}
+		// Forget the times of the signed commits applied so far, as a
+		// host set up today would know none; the lineage anchor stays.
+		f.h.Run(t, "rm", "/var/lib/berth/state.json")
+		f.signWith(alice)
+		h := alphaV1()
+		h.Units["signed.service"] = fixture.SleepService("signed")
+		h.Units["old.service"] = fixture.SleepService("old")
+		fixture.PutHost(t, f.repo, h)
+		f.repo.CommitAt("alpha: signed, dated three days ago", time.Now().Add(-72*time.Hour))
+		f.repo.Push()
+		f.run(0)
+		stale(true, "a signed commit made 3 days ago applied now, max_age 24h")
+		f.signWith(sshSigningKey{})
+		h.Units["unsigned.service"] = fixture.SleepService("unsigned")
+		c := f.push(h, "alpha: unsigned push")
+		f.run(1)
+		if st := f.status().State; st.Rejected == nil || !strings.Contains(st.Rejected.Revision, c) {
+			t.Fatalf("the unsigned push was not refused: %+v", st.Rejected)
+		}
+		stale(true, "after a refused unsigned push")
+		f.signWith(alice)
+		delete(h.Units, "unsigned.service")
+		h.Units["now.service"] = fixture.SleepService("now")
+		f.push(h, "alpha: signed now")
+		f.run(0)
+		stale(false, "after a signed commit made now")
+	})
 	t.Run("older commit refused after the state file was lost", func(t *testing.T) {
 		f.t = t
 		f.signWith(alice)

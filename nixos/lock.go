@@ -1,6 +1,7 @@
 package nixos
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,6 +11,13 @@ import (
 )
 
 // SwitchLock is the lock switch-to-configuration holds while it runs.
+//
+// NixOS's switch-to-configuration opens it (creating it) and takes an
+// exclusive, non-blocking flock before it changes anything; when another
+// process holds it, it prints "Could not acquire lock" and exits with
+// the errno (11, EWOULDBLOCK) at once. A caller cannot hold the lock
+// across the call: the switch opens the file itself, and a flock taken
+// through another open of the file conflicts with it.
 const SwitchLock = "/run/nixos/switch-to-configuration.lock"
 
 // SwitchLockHeld reports whether another process holds the flock on path
@@ -36,4 +44,11 @@ func SwitchLockHeld(path string) (bool, error) {
 		return false, fmt.Errorf("switch lock %s: %w", path, err)
 	}
 	return false, syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+}
+
+// RefusedByLock reports whether a switch that ended as o, printing
+// output, was refused because another switch held SwitchLock: such a
+// switch changed nothing.
+func RefusedByLock(o Outcome, output []byte) bool {
+	return o.Done && o.ExitCode != 0 && bytes.Contains(bytes.ToLower(output), []byte("could not acquire lock"))
 }

@@ -33,6 +33,30 @@ type Nix struct {
 	ExtraArgs []string
 	// Quiet, when set, runs every nix command at low priority (quiet.go).
 	Quiet *Quiet
+	// BuildTimeout bounds each build (BuildFlake) and each download of a
+	// prebuilt system (Realise); 0 means none. A build or download that
+	// runs out of it is cancelled and its error is Transient.
+	BuildTimeout time.Duration
+}
+
+// errTimedOut is the cause of a context ended by BuildTimeout.
+var errTimedOut = errors.New("timed out")
+
+// bounded returns ctx limited by BuildTimeout.
+func (n *Nix) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	if n == nil || n.BuildTimeout <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeoutCause(ctx, n.BuildTimeout, errTimedOut)
+}
+
+// timedOut describes what ran out of BuildTimeout, or returns nil when
+// ctx did not end that way.
+func (n *Nix) timedOut(ctx context.Context, what string) error {
+	if !errors.Is(context.Cause(ctx), errTimedOut) {
+		return nil
+	}
+	return fault.Transientf("%s: cancelled after nix.build_timeout (%s); it is tried again later", what, n.BuildTimeout)
 }
 
 // stopGrace is how long a cancelled nix gets after SIGINT to clean up
@@ -65,8 +89,13 @@ func (n *Nix) BuildFlake(ctx context.Context, flakeDir, attr string, log io.Writ
 		"--json", "--no-link", "--no-write-lock-file", "--print-build-logs"}
 	args = append(append(args, n.extraArgs()...), ref)
 	var stdout bytes.Buffer
+	ctx, cancel := n.bounded(ctx)
+	defer cancel()
 	tail, err := n.run(ctx, n.command(), args, &stdout, log)
 	if err != nil {
+		if terr := n.timedOut(ctx, "nix build "+ref); terr != nil {
+			return "", terr
+		}
 		return "", buildError(ctx, ref, err, tail)
 	}
 	return parseBuildJSON(ref, stdout.Bytes())

@@ -202,3 +202,20 @@ func TestGCRootKeepsPath(t *testing.T) {
 		t.Errorf("RemoveGCRoot of a missing root: got %v, want nil", err)
 	}
 }
+
+// TestBuildTimeout: a build that hangs (its builder sleeps) is cancelled
+// at BuildTimeout, and the error says so and is Transient: the build is
+// tried again later.
+func TestBuildTimeout(t *testing.T) {
+	nix := requireNix(t)
+	nix.BuildTimeout = 2 * time.Second
+	dir := writeFlake(t)
+	start := time.Now()
+	_, err := nix.BuildFlake(context.Background(), dir, "slow", nil)
+	if got := fault.ClassOf(err); got != fault.Transient || err == nil || !strings.Contains(err.Error(), "nix.build_timeout (2s)") {
+		t.Errorf("got %v (class %v), want a transient error naming nix.build_timeout", err, got)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("took %v, want the build stopped soon after the timeout", d)
+	}
+}

@@ -29,6 +29,8 @@ var copyOptions = []string{
 // closure is copied with `nix copy --from <cache>` from each of
 // substituters in turn until one succeeds.
 //
+// The downloads together are bounded by BuildTimeout.
+//
 // Nix checks every copied path's signature against the host's
 // trusted-public-keys. Errors: a path no trusted key signed is Stalling
 // (the revision names something the host must not run) unless another
@@ -45,11 +47,16 @@ func (n *Nix) Realise(ctx context.Context, path string, substituters []string, l
 	if len(substituters) == 0 {
 		return fault.Transientf("realise %s: it is not in the local store and no binary cache is configured to fetch it from", path)
 	}
+	ctx, cancel := n.bounded(ctx)
+	defer cancel()
 	var fails []copyFailure
 	for _, sub := range substituters {
 		f, ok := n.copyFrom(ctx, sub, path, log)
 		if ok {
 			return nil
+		}
+		if terr := n.timedOut(ctx, "realise "+path); terr != nil {
+			return terr
 		}
 		if ctx.Err() != nil {
 			return fault.Transientf("realise %s: interrupted: %w", path, ctx.Err())

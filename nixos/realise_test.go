@@ -168,3 +168,29 @@ func TestEvalOutPath(t *testing.T) {
 		t.Errorf("missing attribute: got %v, want a stalling error", err)
 	}
 }
+
+// TestRealiseTimeout: a binary cache that accepts the connection and
+// never answers stalls `nix copy`; BuildTimeout cancels it, Transient.
+func TestRealiseTimeout(t *testing.T) {
+	n := requireNix(t)
+	path := buildFresh(t, n, "plain")
+	nixCmd(t, "nix", "store", "delete", path)
+	n.BuildTimeout = 2 * time.Second
+	stalled := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-stalled:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(stalled) })
+	start := time.Now()
+	err := n.Realise(context.Background(), path, []string{srv.URL}, nil)
+	if got := fault.ClassOf(err); got != fault.Transient || err == nil || !strings.Contains(err.Error(), "nix.build_timeout") {
+		t.Errorf("got %v (class %v), want a transient error naming nix.build_timeout", err, got)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("took %v, want the download stopped soon after the timeout", d)
+	}
+}

@@ -6,8 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/berth-nix/berth/internal/fault"
-	"github.com/cenkalti/backoff/v5"
 	"github.com/robfig/cron/v3"
 )
 
@@ -21,9 +19,11 @@ type Agent struct {
 	Jitter time.Duration
 	// BackoffMax caps the retry delay after transient failures.
 	BackoffMax time.Duration
-	// Tick is how often the agent compares the wall clock with the next
-	// due time. Timers stop while a laptop sleeps; comparing wall-clock
-	// time is what makes the agent catch up at once after a resume.
+	// Tick bounds how long the agent sleeps before it compares the wall
+	// clock with the next due time again. Timers stop while a laptop
+	// sleeps; comparing wall-clock time is what makes the agent catch up
+	// at once after a resume. A due time sooner than Tick is waited for
+	// exactly.
 	Tick time.Duration
 	// Status, if set, is told what the agent is doing (sd_notify STATUS).
 	Status func(string)
@@ -38,12 +38,15 @@ type Agent struct {
 	// true holds it for the reason given (deferral.go).
 	Defer func() (bool, string)
 
-	triggers  chan string
-	once      sync.Once  // makes triggers
-	mu        sync.Mutex // guards next, missed and deferring
-	next      time.Time
-	missed    bool
-	deferring bool
+	triggers    chan string
+	rescheduled chan struct{} // wakes wait when next changes
+	once        sync.Once     // makes triggers and rescheduled
+	mu          sync.Mutex    // guards the fields below
+	next        time.Time
+	nextFrom    time.Time // when the reconcile that chose next ended
+	running     int       // reconciles running now
+	missed      bool
+	deferring   bool
 }
 
 // Trigger asks for a reconcile now. Triggers that arrive while one is
@@ -57,34 +60,40 @@ func (a *Agent) Trigger(reason string) {
 }
 
 func (a *Agent) init() {
-	a.once.Do(func() { a.triggers = make(chan string, 1) })
+	a.once.Do(func() {
+		a.triggers = make(chan string, 1)
+		a.rescheduled = make(chan struct{}, 1)
+	})
 }
 
-// Next is when the next scheduled reconcile is due.
+// Next is when the next reconcile is due, as the last reconcile decided
+// (see nextPoll).
 func (a *Agent) Next() time.Time {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.next
 }
 
+// Reconciling reports whether a reconcile is running now.
+func (a *Agent) Reconciling() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.running > 0
+}
+
 // Run reconciles until ctx ends.
 func (a *Agent) Run(ctx context.Context) error {
 	a.init()
-	bo := backoff.NewExponentialBackOff()
-	bo.InitialInterval, bo.MaxInterval = 15*time.Second, a.BackoffMax
-	bo.Reset()
 	trigger := "start"
 	for {
 		if a.holds(trigger) || a.deferred(ctx, trigger) {
 			a.Rec.Run(ctx, Options{Trigger: trigger, ResumeOnly: true})
-			a.setNext(a.Schedule.Next(a.Rec.now()))
+			a.setNext(a.Schedule.Next(a.Rec.now()), time.Now())
 		} else {
-			rep := a.Rec.Run(ctx, Options{Trigger: trigger})
+			rep := a.reconcile(ctx, Options{Trigger: trigger})
 			if ctx.Err() != nil {
 				return nil
 			}
-			a.setNext(a.after(rep, bo))
-			a.observe(rep)
 			a.status(rep)
 		}
 		var err error
@@ -94,26 +103,62 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 }
 
-// after picks the next due time from a reconcile's result.
-func (a *Agent) after(rep Report, bo *backoff.ExponentialBackOff) time.Time {
-	now := a.Rec.now()
-	if rep.Err != nil && rep.Result == ResultFailed && fault.ClassOf(rep.Err) != fault.Stalling {
-		return now.Add(bo.NextBackOff())
+// reconcile runs one reconcile and lets its result decide when the next
+// is due, whoever asked for it: the schedule, a trigger or berth run.
+func (a *Agent) reconcile(ctx context.Context, opts Options) Report {
+	a.mu.Lock()
+	a.running++
+	a.mu.Unlock()
+	rep := a.Rec.Run(ctx, opts)
+	ended := time.Now()
+	a.mu.Lock()
+	a.running--
+	a.mu.Unlock()
+	if ctx.Err() == nil {
+		var jitter time.Duration
+		if a.Jitter > 0 {
+			jitter = rand.N(a.Jitter)
+		}
+		a.setNext(nextPoll(a.Rec.now(), rep.Failures, a.Schedule, jitter, a.BackoffMax), ended)
 	}
-	bo.Reset()
-	next := a.Schedule.Next(now)
-	if a.Jitter > 0 {
-		next = next.Add(rand.N(a.Jitter))
+	a.observe(rep)
+	return rep
+}
+
+// firstRetry is the delay before the first retry after a transient
+// failure; it doubles with each further failure in a row.
+const firstRetry = 15 * time.Second
+
+// nextPoll decides when to reconcile next, at now, after a reconcile that
+// left failures transient failures in a row (State.FetchFailures, the
+// count berth status shows): the schedule's next time plus jitter, or,
+// while failures > 0, the retry delay if that is sooner. The delay is
+// firstRetry doubled for each further failure, capped at backoffMax.
+func nextPoll(now time.Time, failures int, sched cron.Schedule, jitter, backoffMax time.Duration) time.Time {
+	next := sched.Next(now).Add(jitter)
+	if failures <= 0 {
+		return next
+	}
+	delay := firstRetry
+	for i := 1; i < failures && (backoffMax <= 0 || delay < backoffMax); i++ {
+		delay *= 2
+	}
+	if backoffMax > 0 && delay > backoffMax {
+		delay = backoffMax
+	}
+	if retry := now.Add(delay); retry.Before(next) {
+		return retry
 	}
 	return next
 }
 
-// wait returns when the next reconcile is due or a trigger arrives.
+// wait returns when the next reconcile is due or a trigger arrives. It
+// sleeps until the due time, but never longer than tick, so that a wall
+// clock that jumped (a resume) is noticed.
 func (a *Agent) wait(ctx context.Context) (string, error) {
-	tick := time.NewTicker(a.tick())
-	defer tick.Stop()
 	for {
-		if !a.Rec.now().Before(a.Next()) {
+		due := a.Next().Sub(a.Rec.now())
+		if due <= 0 {
 			return "schedule", nil
 		}
 		if a.pauseEnded() {
@@ -122,12 +167,17 @@ func (a *Agent) wait(ctx context.Context) (string, error) {
 		if a.deferralEnded() {
 			return "deferral ended", nil
 		}
+		timer := time.NewTimer(min(due, a.tick()))
 		select {
 		case <-ctx.Done():
+			timer.Stop()
 			return "", ctx.Err()
 		case reason := <-a.triggers:
+			timer.Stop()
 			return reason, nil
-		case <-tick.C:
+		case <-a.rescheduled:
+			timer.Stop()
+		case <-timer.C:
 		}
 	}
 }

@@ -56,11 +56,12 @@ func (a *Agent) Paused() *Pause {
 
 // RunNow reconciles at once, outside the schedule and regardless of a
 // pause (someone asked for exactly this run), and reports it like any
-// other. It waits for a reconcile already running to finish first.
+// other: its result decides when the next reconcile is due, as a
+// scheduled one's does. It waits for a reconcile already running to
+// finish first.
 func (a *Agent) RunNow(ctx context.Context, opts Options) Report {
-	rep := a.Rec.Run(ctx, opts)
-	a.observe(rep)
-	return rep
+	a.init()
+	return a.reconcile(ctx, opts)
 }
 
 // holds reports whether a pause stops the reconcile trigger asked for; a
@@ -99,17 +100,28 @@ func (a *Agent) observe(rep Report) {
 	if a.Observer == nil {
 		return
 	}
-	st, err := a.Rec.Store.Load()
+	st, _, err := a.Rec.CurrentState()
 	if err != nil {
 		a.Rec.log().Warn("cannot read state for metrics", "err", err)
 	}
 	a.Observer.Reconciled(rep, st)
 }
 
-func (a *Agent) setNext(t time.Time) {
+// setNext sets the next due time chosen by a reconcile that ended at
+// ended (monotonic time), unless a later-ended reconcile already chose,
+// and wakes wait to look at it.
+func (a *Agent) setNext(t, ended time.Time) {
 	a.mu.Lock()
-	a.next = t
+	if ended.Before(a.nextFrom) {
+		a.mu.Unlock()
+		return
+	}
+	a.next, a.nextFrom = t, ended
 	a.mu.Unlock()
+	select {
+	case a.rescheduled <- struct{}{}:
+	default:
+	}
 }
 
 func untilText(p Pause) string {

@@ -1,6 +1,8 @@
 package reconciler
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -115,9 +117,23 @@ func (h History) prune() error {
 	return nil
 }
 
-// newID names an attempt by its start time, so ids sort chronologically,
-// with a sequence number to keep ids within one second apart. The result
-// is valid inside a systemd unit name.
+// newID names an attempt by its start time, so ids sort chronologically;
+// then a per-process sequence number, so that one process's ids within a
+// second keep their order; then random bits, so that two processes (the
+// agent and `berth run`) starting attempts in the same second do not share
+// an id. The result is valid inside a systemd unit name.
 func newID(now time.Time, seq int) string {
-	return fmt.Sprintf("%s-%03d", now.UTC().Format("20060102T150405Z"), seq%1000)
+	var b [4]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on Linux
+	return fmt.Sprintf("%s-%03d-%s", now.UTC().Format("20060102T150405Z"), seq%1000, hex.EncodeToString(b[:]))
+}
+
+// CreateLog creates the log of attempt id, failing with fs.ErrExist when
+// the id is already taken: the exclusive create is what makes an id the
+// attempt's own, whatever process chose it.
+func (h History) CreateLog(id string) (*os.File, error) {
+	if err := os.MkdirAll(h.Dir, 0o700); err != nil {
+		return nil, err
+	}
+	return os.OpenFile(h.LogPath(id), os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o600)
 }

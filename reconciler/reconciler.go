@@ -59,7 +59,8 @@ type Reconciler struct {
 	// Now is time.Now unless a test replaces it.
 	Now func() time.Time
 
-	seq int
+	seq     int
+	unsaved unsaved
 }
 
 // Options qualify one reconcile.
@@ -97,6 +98,10 @@ type Report struct {
 	// Attempt is set when the reconcile recorded one in history.
 	Attempt *Attempt
 	Err     error
+	// Failures is the count of transient failures in a row after this
+	// reconcile (State.FetchFailures); the agent backs off while it is
+	// positive.
+	Failures int
 }
 
 func (r *Reconciler) now() time.Time {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,7 +21,9 @@ import (
 // by their own packages and by the e2e suite.
 
 type fakeSource struct {
-	art            source.Artifact
+	art source.Artifact
+	// pollRev, when set, is what Poll answers instead of art's revision.
+	pollRev        string
 	pollErr        error
 	fetchErr       error
 	polls, fetches int
@@ -28,6 +31,9 @@ type fakeSource struct {
 
 func (f *fakeSource) Poll(context.Context) (string, error) {
 	f.polls++
+	if f.pollRev != "" {
+		return f.pollRev, f.pollErr
+	}
 	return f.art.Revision, f.pollErr
 }
 
@@ -252,13 +258,15 @@ func TestCorruptStateIsAnErrorNamingTheFile(t *testing.T) {
 func TestHistoryKeepsTheNewest(t *testing.T) {
 	h := History{Dir: t.TempDir(), Keep: 3}
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var ids []string
 	for i := 0; i < 5; i++ {
-		if err := h.Add(Attempt{ID: newID(base.Add(time.Duration(i)*time.Minute), i), Result: "applied"}); err != nil {
+		ids = append(ids, newID(base.Add(time.Duration(i)*time.Minute), i))
+		if err := h.Add(Attempt{ID: ids[i], Result: "applied"}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	got, _ := h.List()
-	if len(got) != 3 || got[0].ID != newID(base.Add(4*time.Minute), 4) {
+	if len(got) != 3 || got[0].ID != ids[4] {
 		t.Errorf("got %d attempts starting %q, want 3 starting with the newest", len(got), got[0].ID)
 	}
 }
@@ -294,5 +302,44 @@ func TestResumeOnlyFinishesAnInterruptedAttemptAndPollsNothing(t *testing.T) {
 	}
 	if src.polls != polls || app.resumes != 1 {
 		t.Errorf("got %d more polls and %d resumes, want none and 1", src.polls-polls, app.resumes)
+	}
+}
+
+// TestAttemptIDsDoNotClashAcrossProcesses: the agent and `berth run` are
+// two processes, each counting its attempts from one; starting attempts
+// in the same second into one history they still get an id each, with a
+// log and a record of their own.
+func TestAttemptIDsDoNotClashAcrossProcesses(t *testing.T) {
+	hist := History{Dir: filepath.Join(t.TempDir(), "history"), Keep: 10}
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i, c := range []string{"c1", "c2"} {
+		r := newRec(t, &fakeSource{art: art(c, "sha256:d"+c)}, &fakeApplier{res: applied})
+		r.History, r.Now = hist, func() time.Time { return at }
+		if rep := r.Run(context.Background(), Options{}); rep.Err != nil {
+			t.Fatalf("process %d: %v", i+1, rep.Err)
+		}
+	}
+	got, _ := hist.List()
+	if len(got) != 2 || got[0].ID == got[1].ID {
+		t.Fatalf("history holds %d attempts (%+v), want two with distinct ids", len(got), got)
+	}
+	for _, a := range got {
+		if _, err := os.Stat(hist.LogPath(a.ID)); err != nil {
+			t.Errorf("attempt %s has no log of its own: %v", a.ID, err)
+		}
+	}
+}
+
+// TestCreateLogRefusesATakenID: the exclusive create is what makes an id
+// the attempt's own.
+func TestCreateLogRefusesATakenID(t *testing.T) {
+	h := History{Dir: t.TempDir()}
+	f, err := h.CreateLog("x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if _, err := h.CreateLog("x"); !errors.Is(err, fs.ErrExist) {
+		t.Errorf("second create of the same id: got %v, want fs.ErrExist", err)
 	}
 }

@@ -40,8 +40,11 @@ func (r *Reconciler) record(w *run, err error) Report {
 		}
 	}
 	w.st.Last = r.summary(w, rep)
-	if serr := r.Store.Save(w.st); serr != nil {
-		r.log().Error("cannot save state", "path", r.Store.Path, "err", serr)
+	rep.Failures = w.st.FetchFailures
+	serr := r.Store.Save(w.st)
+	r.unsaved.keep(w.st, serr)
+	if serr != nil {
+		r.log().Error("cannot save state; keeping it in memory", "path", r.Store.Path, "err", serr)
 		rep.Err = errors.Join(rep.Err, serr)
 	}
 	r.report(w, rep)
@@ -92,7 +95,9 @@ func (r *Reconciler) reject(w *run, phase string, err error) {
 	if rej.Revision.Revision == "" {
 		rej.Revision.Revision = w.rev
 	}
-	w.st.Rejected, w.st.Settled = rej, w.rev
+	// A verdict on the revision ends a row of transient failures: the
+	// source answered, and retrying cannot change the verdict.
+	w.st.Rejected, w.st.Settled, w.st.FetchFailures = rej, w.rev, 0
 }
 
 func fillAttempt(a *Attempt, res activate.Result) {

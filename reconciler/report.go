@@ -44,12 +44,15 @@ type HostReport struct {
 	Reason string `json:"reason,omitempty"`
 	Error  string `json:"error,omitempty"`
 	// Seen is the revision the source last answered, at LastPoll; it has
-	// answered it since SeenSince. With them a reader judges, under its
-	// own maximum age, whether the source looks frozen or broken (see
-	// HostReport.Freshness).
+	// answered it since SeenSince. With LastPoll and MadeAt a reader
+	// judges, under its own maximum age, whether the source looks frozen
+	// or broken (see HostReport.Freshness).
 	Seen      string    `json:"seen,omitempty"`
 	LastPoll  time.Time `json:"last_poll,omitzero"`
 	SeenSince time.Time `json:"seen_since,omitzero"`
+	// MadeAt is when the newest revision the host accepted was made
+	// (State.MadeAt); freshness is judged from it.
+	MadeAt time.Time `json:"made_at,omitzero"`
 	// Applied is the configuration that runs and is the boot default,
 	// with the identity that signed it when signatures are required.
 	Applied *Revision `json:"applied,omitempty"`
@@ -127,7 +130,7 @@ func (r *Reconciler) report(w *run, rep Report) {
 // the previous report's attempt forward.
 func (r *Reconciler) hostReport(w *run, rep Report, prev string) HostReport {
 	hr := HostReport{Version: reportVersion, Host: r.Host, AgentVersion: AgentVersion(), Build: build(), At: r.now(),
-		Result: rep.Result, Reason: rep.Reason, Seen: w.st.LastSeen, LastPoll: w.st.LastPoll, SeenSince: w.st.SeenSince,
+		Result: rep.Result, Reason: rep.Reason, Seen: w.st.LastSeen, LastPoll: w.st.LastPoll, SeenSince: w.st.SeenSince, MadeAt: w.st.MadeAt,
 		Applied: w.st.Applied, Rejected: w.st.Rejected, FetchFailures: w.st.FetchFailures, Drift: w.st.Drift, RolledBack: w.st.RolledBack}
 	if rep.Err != nil {
 		hr.Error = firstLine(rep.Err.Error())
@@ -149,7 +152,7 @@ func (r *Reconciler) hostReport(w *run, rep Report, prev string) HostReport {
 // Freshness judges the source as the host last saw it, at now under
 // maxAge, as State.Freshness does on the host itself.
 func (h HostReport) Freshness(now time.Time, maxAge time.Duration) Freshness {
-	st := State{LastPoll: h.LastPoll, LastSeen: h.Seen, SeenSince: h.SeenSince, FetchFailures: h.FetchFailures}
+	st := State{LastPoll: h.LastPoll, LastSeen: h.Seen, SeenSince: h.SeenSince, MadeAt: h.MadeAt, Applied: h.Applied, FetchFailures: h.FetchFailures}
 	if h.Attempt != nil || h.Result != "" {
 		st.Last = &Summary{Result: h.Result}
 	}

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 )
@@ -37,7 +39,7 @@ func (h *HTTPReporter) Send(ctx context.Context, rep HostReport, _ string) error
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.URL, bytes.NewReader(body))
 	if err != nil {
-		return err
+		return fmt.Errorf("report URL %s: invalid", redact(h.URL))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(token)))
@@ -47,7 +49,13 @@ func (h *HTTPReporter) Send(ctx context.Context, rep HostReport, _ string) error
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return fmt.Errorf("post the report: %w", err)
+		// A *url.Error names the full URL, query token included; it
+		// reaches logs and status, so name the redacted one instead.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Errorf("post the report to %s: %w", redact(h.URL), err)
 	}
 	defer resp.Body.Close()
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
@@ -57,8 +65,19 @@ func (h *HTTPReporter) Send(ctx context.Context, rep HostReport, _ string) error
 	return nil
 }
 
-// redact drops a query string, which may carry tokens, from a URL for logs.
-func redact(u string) string {
-	u, _, _ = strings.Cut(u, "?")
-	return u
+// redact drops the query string, fragment and user information, which
+// may carry tokens, from a URL for logs and status.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		// Keep only what precedes anything that could be a secret.
+		raw, _, _ = strings.Cut(raw, "?")
+		raw, _, _ = strings.Cut(raw, "#")
+		if i := strings.LastIndex(raw, "@"); i >= 0 {
+			raw = raw[i+1:]
+		}
+		return raw
+	}
+	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
+	return u.String()
 }

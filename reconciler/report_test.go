@@ -1,13 +1,17 @@
 package reconciler
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -148,5 +152,46 @@ func TestReporterFailureDoesNotFailTheReconcile(t *testing.T) {
 	}
 	if readReport(t, r).Result != ResultApplied {
 		t.Errorf("local report not written")
+	}
+}
+
+// TestHTTPReporterRedactsOnNetworkErrors: a refused connection and a
+// timeout name the endpoint without its query token or user information,
+// both in the error and in the agent's log.
+func TestHTTPReporterRedactsOnNetworkErrors(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := l.Addr().String()
+	l.Close()
+	release := make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	defer hang.Close()
+	defer close(release)
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := writeFile(tokenFile, "tok-h"); err != nil {
+		t.Fatal(err)
+	}
+	for _, base := range []string{"http://" + refused, hang.URL} {
+		raw := strings.Replace(base, "http://", "http://user:pw-secret@", 1) + "/report?token=q-secret#f-secret"
+		var logs bytes.Buffer
+		r := newRec(t, &fakeSource{art: art("c1", "sha256:good")}, &fakeApplier{res: applied})
+		r.Log = slog.New(slog.NewTextHandler(&logs, nil))
+		r.Reporter = &HTTPReporter{URL: raw, TokenFile: tokenFile, Client: &http.Client{Timeout: 200 * time.Millisecond}}
+		r.Run(context.Background(), Options{})
+		err := (&HTTPReporter{URL: raw, TokenFile: tokenFile, Client: &http.Client{Timeout: 200 * time.Millisecond}}).
+			Send(context.Background(), HostReport{Host: "h"}, "")
+		if err == nil {
+			t.Fatalf("%s: sent, want an error", base)
+		}
+		for _, text := range []string{err.Error(), logs.String()} {
+			if strings.Contains(text, "secret") || !strings.Contains(text, strings.TrimPrefix(base, "http://")+"/report") {
+				t.Errorf("got %q, want the endpoint named without its secrets", text)
+			}
+		}
+		if base == "http://"+refused && !strings.Contains(err.Error(), "connection refused") {
+			t.Errorf("got %q, want the cause kept", err)
+		}
 	}
 }

@@ -101,7 +101,7 @@ func TestReporters(t *testing.T) {
 
 func TestHostReportFreshness(t *testing.T) {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	rep := HostReport{Result: ResultUnchanged, Seen: "sftp@sha256:1", LastPoll: now.Add(-time.Hour), SeenSince: now.Add(-30 * time.Hour)}
+	rep := HostReport{Result: ResultUnchanged, Seen: "sftp@sha256:1", LastPoll: now.Add(-time.Hour), SeenSince: now.Add(-time.Hour), MadeAt: now.Add(-30 * time.Hour)}
 	tests := []struct {
 		maxAge time.Duration
 		stale  bool

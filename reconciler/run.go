@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 
 	"github.com/berth-nix/berth/activate"
@@ -40,7 +41,7 @@ func (r *Reconciler) Run(ctx context.Context, opts Options) (rep Report) {
 		return Report{Result: ResultFailed, Err: fault.Transientf("another reconcile is running: %w", err)}
 	}
 	defer unlock()
-	st, err := r.Store.Load()
+	st, err := r.load()
 	if err != nil {
 		return Report{Result: ResultFailed, Err: err}
 	}
@@ -58,7 +59,7 @@ func (r *Reconciler) Run(ctx context.Context, opts Options) (rep Report) {
 		r.pruneStage(w.st)
 		r.retain(ctx, w.st)
 	}()
-	for _, s := range []step{r.checkDrift, r.poll, r.fetch, r.lineage, r.compare, r.apply} {
+	for _, s := range []step{r.checkDrift, r.poll, r.fetch, r.lineage, r.accepted, r.compare, r.apply} {
 		if err = s(ctx, w); err != nil {
 			return
 		}
@@ -110,13 +111,9 @@ func (r *Reconciler) compare(ctx context.Context, w *run) error {
 }
 
 func (r *Reconciler) apply(ctx context.Context, w *run) error {
-	att := r.newAttempt(w)
-	if err := os.MkdirAll(r.History.Dir, 0o700); err != nil {
-		return fault.Transientf("create history directory: %w", err)
-	}
-	log, err := os.OpenFile(att.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	att, log, err := r.startAttempt(w)
 	if err != nil {
-		return fault.Transientf("open attempt log: %w", err)
+		return err
 	}
 	defer log.Close()
 	w.att = att
@@ -124,6 +121,21 @@ func (r *Reconciler) apply(ctx context.Context, w *run) error {
 	req := activate.Request{ID: w.att.ID, Revision: w.art.Revision, Digest: w.art.Digest, FlakeDir: w.art.FlakeDir(), Attr: r.Attr, Log: log, LogPath: w.att.LogPath, FilesDir: w.art.FilesDir()}
 	w.res = r.Applier.Apply(ctx, req, &journal{r: r, st: &w.st, rev: r.revisionOf(w.art, "")})
 	return w.res.Err
+}
+
+// startAttempt names the attempt and creates its log. An id another
+// process took first is skipped for a fresh one.
+func (r *Reconciler) startAttempt(w *run) (*Attempt, *os.File, error) {
+	for tries := 0; ; tries++ {
+		att := r.newAttempt(w)
+		log, err := r.History.CreateLog(att.ID)
+		if err == nil {
+			return att, log, nil
+		}
+		if !errors.Is(err, fs.ErrExist) || tries == 3 {
+			return nil, nil, fault.Transientf("create the attempt log: %w", err)
+		}
+	}
 }
 
 func (r *Reconciler) newAttempt(w *run) *Attempt {

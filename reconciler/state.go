@@ -23,8 +23,14 @@ type State struct {
 	// LastPoll is when the source last answered; LastSeen what it said.
 	LastPoll time.Time `json:"last_poll,omitzero"`
 	LastSeen string    `json:"last_seen,omitempty"`
-	// SeenSince is when the source first answered LastSeen (freshness.go).
+	// SeenSince is when the source first answered LastSeen. It is for
+	// people only: the revision string is unverified, so freshness is not
+	// judged from it.
 	SeenSince time.Time `json:"seen_since,omitzero"`
+	// MadeAt is when the newest revision accepted from the source was
+	// made: its commit time, or its manifest's publish time, both covered
+	// by the signature when signatures are required (freshness.go).
+	MadeAt time.Time `json:"made_at,omitzero"`
 	// Settled is the last revision whose attempt reached a verdict that
 	// retrying cannot change (applied, unchanged, or refused as bad); a
 	// poll that answers it again costs nothing more.
@@ -71,7 +77,7 @@ type Rejection struct {
 	Reason string `json:"reason"`
 }
 
-// InProgress is the journal of an attempt that reached the test phase.
+// InProgress is the journal of an attempt that reached the files phase.
 type InProgress struct {
 	Revision
 	Progress activate.Progress `json:"progress"`

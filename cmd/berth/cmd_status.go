@@ -59,6 +59,9 @@ func printStatus(out io.Writer, s status) {
 	st := s.State
 	fmt.Fprintf(w, "host\t%s\n", s.Host)
 	printBuild(w, s)
+	if s.StateNotSaved != "" {
+		fmt.Fprintf(w, "state\t%s: %s\n", "NOT SAVED, shown from the agent's memory", s.StateNotSaved)
+	}
 	if a := st.Applied; a != nil {
 		fmt.Fprintf(w, "applied\t%s (%s)\n", a.Revision, ago(a.At))
 		fmt.Fprintf(w, "  system\t%s\n", a.Toplevel)
@@ -87,7 +90,7 @@ func printStatus(out io.Writer, s status) {
 		fmt.Fprintf(w, "\t(not retried until the host's configuration changes; berth run --retry forces)\n")
 	}
 	if st.FetchFailures > 0 {
-		fmt.Fprintf(w, "failures\t%d in a row (retrying with backoff)\n", st.FetchFailures)
+		fmt.Fprintf(w, "failures\t%d transient in a row (retried with backoff: next poll)\n", st.FetchFailures)
 	}
 	if b := st.RolledBack; b != nil {
 		fmt.Fprintf(w, "rolled back\tto %s (generation %d) by %s (%s)\n", b.System, b.Generation, b.By, ago(b.At))

@@ -87,6 +87,10 @@ func printSchedule(w io.Writer, s control.Status) {
 	switch {
 	case !s.Agent:
 		fmt.Fprintf(w, "agent\tnot answering (read from the state files)\n")
+	case s.Reconciling:
+		fmt.Fprintf(w, "next poll\tchosen when the reconcile running now ends\n")
+	case !s.NextPoll.IsZero() && time.Until(s.NextPoll) < time.Second:
+		fmt.Fprintf(w, "next poll\tdue now\n")
 	case !s.NextPoll.IsZero():
 		fmt.Fprintf(w, "next poll\t%s (in %s)\n", s.NextPoll.Local().Format("2006-01-02 15:04:05"), time.Until(s.NextPoll).Round(time.Second))
 	}

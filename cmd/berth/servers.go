@@ -54,7 +54,13 @@ func startMetrics(ctx context.Context, c *config.Config, a *reconciler.Agent, lo
 	a.Observer = m
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.Handler())
-	return serveHTTP(ctx, "metrics", c.Metrics.Listen, "", "", mux, log)
+	l, err := listenTCP("metrics", c.Metrics.Listen)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: time.Minute}
+	serveHTTP(ctx, "metrics", srv, l, "", "", log)
+	return nil
 }
 
 func startWebhook(ctx context.Context, c *config.Config, a *reconciler.Agent, log *slog.Logger) error {
@@ -71,7 +77,13 @@ func startWebhook(ctx context.Context, c *config.Config, a *reconciler.Agent, lo
 		Trigger: webhookTrigger(a, log), Log: log}
 	mux := http.NewServeMux()
 	mux.Handle("/webhook", h)
-	return serveHTTP(ctx, "webhook", w.Listen, w.TLSCertFile, w.TLSKeyFile, mux, log)
+	l, err := listenTCP("webhook", w.Listen)
+	if err != nil {
+		return err
+	}
+	srv, l := webhook.NewServer(l, mux, webhook.DefaultLimits)
+	serveHTTP(ctx, "webhook", srv, l, w.TLSCertFile, w.TLSKeyFile, log)
+	return nil
 }
 
 // webhookTrigger queues a reconcile unless a pause holds them; a held
@@ -84,14 +96,19 @@ func webhookTrigger(a *reconciler.Agent, log *slog.Logger) func(string) {
 	}
 }
 
-// serveHTTP listens on addr now and serves h until ctx ends; with cert and
-// key it serves HTTPS.
-func serveHTTP(ctx context.Context, name, addr, cert, key string, h http.Handler, log *slog.Logger) error {
+// listenTCP listens on addr now, so that a port in use stops the agent
+// before its first reconcile.
+func listenTCP(name, addr string) (net.Listener, error) {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("%s listener: %w", name, err)
+		return nil, fmt.Errorf("%s listener: %w", name, err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: time.Minute}
+	return l, nil
+}
+
+// serveHTTP serves srv on l until ctx ends; with cert and key it serves
+// HTTPS.
+func serveHTTP(ctx context.Context, name string, srv *http.Server, l net.Listener, cert, key string, log *slog.Logger) {
 	go func() {
 		<-ctx.Done()
 		srv.Close()
@@ -104,7 +121,6 @@ func serveHTTP(ctx context.Context, name, addr, cert, key string, h http.Handler
 		}
 	}()
 	log.Info(name+" listening", "addr", l.Addr().String(), "tls", cert != "")
-	return nil
 }
 
 func logServeError(log *slog.Logger, name string, err error) {

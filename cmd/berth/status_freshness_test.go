@@ -13,17 +13,17 @@ import (
 
 func TestStatusShowsSignerAndStaleness(t *testing.T) {
 	st := reconciler.State{
-		Applied:   &reconciler.Revision{Revision: "main@sha1:abc", Digest: "sha256:1", Signer: "alice (ssh ED25519 SHA256:x)"},
-		LastPoll:  time.Now(),
-		SeenSince: time.Now().Add(-48 * time.Hour),
-		LastSeen:  "main@sha1:abc",
+		Applied:  &reconciler.Revision{Revision: "main@sha1:abc", Digest: "sha256:1", Signer: "alice (ssh ED25519 SHA256:x)"},
+		LastPoll: time.Now(),
+		MadeAt:   time.Now().Add(-48 * time.Hour),
+		LastSeen: "main@sha1:abc",
 	}
 	s := control.Status{Host: "h", State: st}
 	fresh := st.Freshness(time.Now(), 24*time.Hour)
 	var out bytes.Buffer
 	printStatus(&out, s)
 	printFreshness(&out, fresh)
-	for _, want := range []string{"signed by  alice (ssh ED25519 SHA256:x)", "source stale  the source has answered main@sha1:abc since"} {
+	for _, want := range []string{"signed by  alice (ssh ED25519 SHA256:x)", "source stale  the newest revision accepted from the source was made at"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("got\n%s\nwant a line containing %q", out.String(), want)
 		}

@@ -45,7 +45,8 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 	if err != nil {
 		return nil, err
 	}
-	builder := newBuilder(c, &nixos.Nix{Command: c.Nix.Command, Quiet: quietOf(c.Nix.Quiet)})
+	nix := &nixos.Nix{Command: c.Nix.Command, BuildTimeout: c.Nix.BuildTimeout, Quiet: quietOf(c.Nix.Quiet)}
+	builder := newBuilder(c, nix)
 	act := &activate.Activator{
 		Nix:      builder,
 		Systemd:  sd,
@@ -56,10 +57,11 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 		Root:     "/",
 		LockPath: "/run/nixos/switch-to-configuration.lock",
 		Files:    &files.Installer{Root: c.Files.Root, StateDir: filepath.Join(c.StateDir, "files")},
+		Differ:   nix,
 	}
 	rec := &reconciler.Reconciler{
 		Host: c.Hostname, Source: src, Lineage: lineage, AllowRewrite: allowRewrite(c),
-		Applier: activate.WithDiffs{Activator: act, Diffs: builder}, Attr: c.Expand(c.Nix.Attribute),
+		Applier: act, Attr: c.Expand(c.Nix.Attribute),
 		Store:    reconciler.Store{Path: filepath.Join(c.StateDir, "state.json")},
 		History:  reconciler.History{Dir: filepath.Join(c.StateDir, "history"), Keep: c.History.Keep},
 		LockPath: filepath.Join(c.StateDir, "lock"),
@@ -78,10 +80,9 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 }
 
 // newBuilder builds flakes, or fetches the system a host directory
-// declares prebuilt, and records what either changes.
-func newBuilder(c *config.Config, nix *nixos.Nix) *activate.Diffing {
-	pre := &activate.Prebuilt{Builder: nix, Fetch: nix, Allowed: c.Prebuilt.Substituters, MatchFlake: c.Prebuilt.MatchFlake}
-	return &activate.Diffing{Builder: pre, Differ: nix, Root: "/"}
+// declares prebuilt.
+func newBuilder(c *config.Config, nix *nixos.Nix) *activate.Prebuilt {
+	return &activate.Prebuilt{Builder: nix, Fetch: nix, Allowed: c.Prebuilt.Substituters, MatchFlake: c.Prebuilt.MatchFlake}
 }
 
 func newGitSource(c *config.Config) (*gitsource.Source, error) {

@@ -26,6 +26,13 @@ type Status struct {
 	// NextPoll is when the agent polls next on its schedule; known only
 	// when a running agent answered.
 	NextPoll time.Time `json:"next_poll,omitzero"`
+	// Reconciling is true while the agent runs a reconcile; NextPoll is
+	// chosen when it ends.
+	Reconciling bool `json:"reconciling,omitempty"`
+	// StateNotSaved, when set, says why the agent could not save its state
+	// (a full disk, say); State is then the agent's own, newer than the
+	// state file.
+	StateNotSaved string `json:"state_not_saved,omitempty"`
 	// Agent says whether a running agent answered (false: read from the
 	// state files).
 	Agent bool `json:"agent"`

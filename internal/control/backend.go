@@ -15,14 +15,20 @@ type AgentBackend struct {
 
 var _ Backend = AgentBackend{}
 
-// Status reads the state file and adds what only the running agent knows.
+// Status is the state as the running agent knows it (the state file, or
+// what it could not save and why) with what only the agent knows.
 func (b AgentBackend) Status(context.Context) (Status, error) {
-	st, err := b.Agent.Rec.Store.Load()
+	st, notSaved, err := b.Agent.Rec.CurrentState()
 	if err != nil {
 		return Status{}, err
 	}
 	bi := buildinfo.Read()
-	return Status{Host: b.Agent.Rec.Host, State: st, Paused: b.Agent.Paused(), NextPoll: b.Agent.Next(), Agent: true, Build: &bi}, nil
+	s := Status{Host: b.Agent.Rec.Host, State: st, Paused: b.Agent.Paused(), NextPoll: b.Agent.Next(),
+		Reconciling: b.Agent.Reconciling(), Agent: true, Build: &bi}
+	if notSaved != nil {
+		s.StateNotSaved = notSaved.Error()
+	}
+	return s, nil
 }
 
 // History lists up to limit attempts, newest first; limit <= 0 lists all.

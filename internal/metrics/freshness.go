@@ -10,7 +10,7 @@ import (
 
 // freshness judges the source at scrape time, from the last state the
 // agent reported, so that a source that stops answering, or keeps
-// answering the same revision, turns stale while the agent sleeps
+// answering nothing newer, turns stale while the agent sleeps
 // between polls.
 type freshness struct {
 	mu     sync.Mutex
@@ -49,7 +49,7 @@ func (m *Metrics) SetMaxAge(d time.Duration) {
 func (m *Metrics) registerFreshness() {
 	m.fresh = &freshness{now: time.Now}
 	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "berth_source_stale",
-		Help: "1 when the source has not answered, or has answered the same revision, for longer than trust.max_age."},
+		Help: "1 when the source has not answered, or the newest revision accepted from it was made, longer than trust.max_age ago."},
 		m.fresh.stale))
 	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "berth_source_seen_since_timestamp_seconds",
 		Help: "When the source first answered the revision it answers now."},

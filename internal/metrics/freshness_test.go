@@ -27,7 +27,7 @@ func TestSourceStale(t *testing.T) {
 		m := New(live{})
 		m.fresh.now = func() time.Time { return now.Add(tt.later) }
 		m.SetMaxAge(tt.maxAge)
-		m.Init(reconciler.State{LastPoll: now.Add(-time.Hour), LastSeen: "sftp@sha256:1", SeenSince: since}, nil)
+		m.Init(reconciler.State{LastPoll: now.Add(-time.Hour), LastSeen: "sftp@sha256:1", SeenSince: since, MadeAt: since}, nil)
 		fams := scrape(t, m)
 		stale, ok := value(fams, "berth_source_stale", nil)
 		seen, _ := value(fams, "berth_source_seen_since_timestamp_seconds", nil)

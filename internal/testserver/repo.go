@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Branch is the branch every Repo commits to and pushes.
@@ -84,6 +85,20 @@ func (r *Repo) Commit(msg string) string {
 	r.t.Helper()
 	r.git(r.work, "add", "--all")
 	r.git(r.work, "commit", "--quiet", "--allow-empty", "-m", msg)
+	return r.Head()
+}
+
+// CommitAt is Commit with the author and committer dates set to at, as a
+// signer who backdates (or whose clock is wrong) would make it.
+func (r *Repo) CommitAt(msg string, at time.Time) string {
+	r.t.Helper()
+	r.git(r.work, "add", "--all")
+	date := at.Format(time.RFC3339)
+	cmd := exec.Command("git", "commit", "--quiet", "--allow-empty", "-m", msg)
+	cmd.Dir, cmd.Env = r.work, append(gitEnv(), "GIT_AUTHOR_DATE="+date, "GIT_COMMITTER_DATE="+date)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		r.t.Fatalf("testserver: git commit at %s: %v\n%s", date, err, out)
+	}
 	return r.Head()
 }
 

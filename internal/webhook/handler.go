@@ -28,15 +28,31 @@ type Handler struct {
 	// Now is time.Now unless a test replaces it.
 	Now func() time.Time
 
-	mu      sync.Mutex
-	last    time.Time
-	pending bool
+	mu       sync.Mutex
+	last     time.Time
+	pending  bool
+	refusals refusalLog
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		reply(w, http.StatusMethodNotAllowed, "POST only")
+		return
+	}
+	// What can be judged from the headers alone is judged before a byte
+	// of the body is read: no signature at all, a wrong GitLab token, a
+	// declared length over the limit.
+	// The connection is closed after such an answer, so that the server
+	// need not read the body it declined either.
+	if err := precheck(r.Header, h.Secret); err != nil {
+		w.Header().Set("Connection", "close")
+		h.refuse(w, r, err)
+		return
+	}
+	if r.ContentLength > h.MaxBody {
+		w.Header().Set("Connection", "close")
+		reply(w, http.StatusRequestEntityTooLarge, "body larger than the configured limit")
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.MaxBody))
@@ -51,11 +67,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	forge, err := Verify(r.Header, body, h.Secret, h.now())
 	if err != nil {
-		h.log().Warn("webhook refused", "remote", r.RemoteAddr, "err", err)
-		reply(w, http.StatusUnauthorized, "not authenticated")
+		h.refuse(w, r, err)
 		return
 	}
 	h.accept(w, forge, parseEvent(r.Header, body))
+}
+
+// refuse answers 401, logging at most one refusal per refusalLogEvery.
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	if ok, left := h.refusals.allow(h.now()); ok {
+		h.log().Warn("webhook refused", "remote", r.RemoteAddr, "err", err, "refusals_not_logged", left)
+	}
+	reply(w, http.StatusUnauthorized, "not authenticated")
 }
 
 // accept acts on an authenticated event.

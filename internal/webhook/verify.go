@@ -49,20 +49,52 @@ func Verify(h http.Header, body, secret []byte, now time.Time) (Forge, error) {
 	if len(secret) == 0 {
 		return "", fmt.Errorf("%w: no secret configured", ErrUnauthenticated)
 	}
-	switch {
-	case h.Get("X-Hub-Signature-256") != "":
+	switch forge := scheme(h); forge {
+	case GitHub:
 		v, ok := strings.CutPrefix(h.Get("X-Hub-Signature-256"), "sha256=")
 		return GitHub, check(ok && macEqual(v, secret, body))
-	case h.Get("X-Forgejo-Signature") != "":
+	case Forgejo:
 		return Forgejo, check(macEqual(h.Get("X-Forgejo-Signature"), secret, body))
-	case h.Get("X-Gitea-Signature") != "":
+	case Gitea:
 		return Gitea, check(macEqual(h.Get("X-Gitea-Signature"), secret, body))
-	case h.Get("X-Gitlab-Token") != "":
-		return GitLab, check(subtle.ConstantTimeCompare([]byte(h.Get("X-Gitlab-Token")), secret) == 1)
-	case h.Get(SignatureHeader) != "":
+	case GitLab:
+		return GitLab, checkToken(h, secret)
+	case Generic:
 		return Generic, verifyGeneric(h, body, secret, now)
 	}
 	return "", fmt.Errorf("%w: no signature header", ErrUnauthenticated)
+}
+
+// scheme names the forge whose header h carries, in Verify's order; ""
+// when it carries none.
+func scheme(h http.Header) Forge {
+	for _, s := range []struct {
+		header string
+		forge  Forge
+	}{{"X-Hub-Signature-256", GitHub}, {"X-Forgejo-Signature", Forgejo}, {"X-Gitea-Signature", Gitea},
+		{"X-Gitlab-Token", GitLab}, {SignatureHeader, Generic}} {
+		if h.Get(s.header) != "" {
+			return s.forge
+		}
+	}
+	return ""
+}
+
+// precheck refuses, before the body is read, a request that cannot be
+// authenticated whatever its body: one with no signature header, or with
+// a GitLab token (which does not depend on the body) that is wrong.
+func precheck(h http.Header, secret []byte) error {
+	switch scheme(h) {
+	case "":
+		return fmt.Errorf("%w: no signature header", ErrUnauthenticated)
+	case GitLab:
+		return checkToken(h, secret)
+	}
+	return nil
+}
+
+func checkToken(h http.Header, secret []byte) error {
+	return check(len(secret) > 0 && subtle.ConstantTimeCompare([]byte(h.Get("X-Gitlab-Token")), secret) == 1)
 }
 
 func verifyGeneric(h http.Header, body, secret []byte, now time.Time) error {

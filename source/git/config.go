@@ -3,6 +3,7 @@ package gitsource
 import (
 	"fmt"
 	"io/fs"
+	"net"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -26,7 +27,8 @@ const (
 // prints it safely.
 type Config struct {
 	// URL of the remote: https://, http://, ssh://, scp-like
-	// "user@host:path", or file://. It must not carry a password.
+	// "user@host:path", or file://. It must not carry a password. With a
+	// TokenFile, http:// is accepted only to a loopback IP address.
 	URL string
 	// Branch to follow; DefaultBranch when empty.
 	Branch string
@@ -165,8 +167,23 @@ func (c Config) checkCredentials(kind string) error {
 		return fmt.Errorf("url %s: SSH key and known_hosts files apply only to SSH URLs", redactURL(c.URL))
 	case kind != kindHTTP && c.TokenFile != "":
 		return fmt.Errorf("url %s: a token file applies only to http(s) URLs", redactURL(c.URL))
+	case c.TokenFile != "" && !tokenTransportSafe(c.URL):
+		return fmt.Errorf("url %s: a token is sent in clear over http://; use https://, or a loopback address such as http://127.0.0.1", redactURL(c.URL))
 	}
 	return nil
+}
+
+// tokenTransportSafe reports whether a token may travel to raw: over
+// https, or over plain http to a loopback IP address written literally.
+// A name such as "localhost" is not enough: /etc/hosts, which berth's own
+// files tree may rewrite, decides where it leads.
+func tokenTransportSafe(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" {
+		return err == nil
+	}
+	ip := net.ParseIP(u.Hostname())
+	return ip != nil && ip.IsLoopback()
 }
 
 // String describes c without any secret: the URL is redacted and only the

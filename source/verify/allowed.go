@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"path"
 	"strings"
 	"time"
 
@@ -170,14 +169,59 @@ func (a *AllowedSigners) Find(key ssh.PublicKey, namespace string, at time.Time)
 	return nil, fmt.Errorf("%s: %s", a.Name, why)
 }
 
+// allows reports whether the line's namespaces admit namespace, by
+// OpenSSH's pattern-list rules (sshsig.c with match.c): the list is split
+// at commas with no trimming; a pattern may use * (any run of characters)
+// and ? (one character) and is otherwise compared byte by byte; a pattern
+// starting with ! that matches refuses the namespace whatever else
+// matches; otherwise some plain pattern must match. A pattern of 1023
+// bytes or more makes the whole list match nothing, as in OpenSSH.
 func (e *AllowedSigner) allows(namespace string) bool {
 	if e.Namespaces == nil {
 		return true
 	}
+	positive := false
 	for _, pat := range e.Namespaces {
-		if ok, _ := path.Match(strings.TrimSpace(pat), namespace); ok {
-			return true
+		negated := strings.HasPrefix(pat, "!")
+		if negated {
+			pat = pat[1:]
 		}
+		if len(pat) >= maxPatternLen {
+			return false
+		}
+		if !matchPattern(namespace, pat) {
+			continue
+		}
+		if negated {
+			return false
+		}
+		positive = true
 	}
-	return false
+	return positive
+}
+
+// maxPatternLen is the length from which OpenSSH gives up on a pattern.
+const maxPatternLen = 1023
+
+// matchPattern reports whether s matches pat, where * matches any run of
+// bytes and ? any one byte; nothing else is special.
+func matchPattern(s, pat string) bool {
+	for {
+		if pat == "" {
+			return s == ""
+		}
+		if pat[0] == '*' {
+			pat = strings.TrimLeft(pat, "*")
+			for i := 0; i <= len(s); i++ {
+				if matchPattern(s[i:], pat) {
+					return true
+				}
+			}
+			return false
+		}
+		if s == "" || (pat[0] != '?' && pat[0] != s[0]) {
+			return false
+		}
+		s, pat = s[1:], pat[1:]
+	}
 }

@@ -119,3 +119,42 @@ func TestResumedPromotionCommitsFiles(t *testing.T) {
 		t.Errorf("manifest %+v %v, want /etc, /etc/app and the key", m, err)
 	}
 }
+
+// failedUnits is systemd's failed-unit list, fixed.
+type failedUnits []string
+
+func (f failedUnits) FailedUnits(context.Context) ([]string, error) { return f, nil }
+
+// TestFilesOnlyChangeIsVerified: an attempt whose system already runs
+// and whose files changed goes through the same verify phase: a unit that
+// fails reverts it as one (the files come back, no system is switched
+// to); a clean verdict records the files, with no switch either.
+func TestFilesOnlyChangeIsVerified(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		failed failedUnits
+		want   Outcome
+		key    string
+	}{
+		{"unit failed", failedUnits{"web.service"}, Reverted, "v1"},
+		{"healthy", nil, Applied, "v2"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			a, sw, key := filesHost(t)
+			a.Units = tt.failed
+			var log bytes.Buffer
+			ok := nixos.Outcome{Exists: true, Done: true, Result: "success"}
+			p := Progress{ID: "a2", Phase: PhaseVerify, Toplevel: "/nix/store/aaaa-same", Previous: "/nix/store/aaaa-same", Outcome: &ok}
+			res := a.Resume(context.Background(), p, nopJournal{}, &log)
+			if res.Outcome != tt.want {
+				t.Fatalf("got %s %v, want %s\n%s", res.Outcome, res.Err, tt.want, log.String())
+			}
+			if got := readString(t, key); got != tt.key {
+				t.Errorf("key holds %q, want %s", got, tt.key)
+			}
+			if len(sw.calls) != 0 {
+				t.Errorf("switches %v, want none: the system did not change", sw.calls)
+			}
+		})
+	}
+}
