@@ -33,6 +33,10 @@ func (t *attempt) promote(ctx context.Context) Phase {
 		logf(t.log, "warning: keep last good system alive: %v", err)
 	}
 	t.r.RebootNeeded, t.r.RebootWhy = a.rebootNeeded(p.Toplevel)
+	if p.BootOnly != "" {
+		t.r.BootOnly, t.r.RebootNeeded = p.BootOnly, true
+		t.r.RebootWhy = append(t.r.RebootWhy, p.BootOnly)
+	}
 	t.r.Outcome, t.r.Phase = Applied, PhasePromote
 	return done
 }

@@ -320,3 +320,91 @@ func TestQuietBuild(t *testing.T) {
 		t.Errorf("the build did not run in berth's scope:\n%s", env)
 	}
 }
+
+// pendingState is the boot-only part of berth status --json.
+type pendingState struct {
+	State struct {
+		PendingBoot *struct{ System, Previous, Why string } `json:"pending_boot"`
+		Rejected    *struct{ Reason string }
+	}
+	Reboot *struct {
+		Needed bool
+		Why    []string
+	}
+	Report *struct {
+		PendingBoot *struct{ System string } `json:"pending_boot"`
+		Attempt     *struct {
+			BootOnly string `json:"boot_only"`
+		}
+	}
+}
+
+func (f *fleetHost) pending() pendingState {
+	f.t.Helper()
+	out, _ := f.berth("status", "--json")
+	var s pendingState
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		f.t.Fatalf("berth status --json: %v\n%s", err, out)
+	}
+	return s
+}
+
+func withInhibitors(h fixture.Host, systemd string, unit string) fixture.Host {
+	h.Inhibitors = map[string]string{"systemd": systemd, "dbus": "dbus-1"}
+	if unit != "" {
+		h.Units[unit] = fixture.SleepService(unit)
+	}
+	return h
+}
+
+// TestSwitchInhibitors: a commit that changes the systemd inhibitor is
+// refused a live switch by switch-to-configuration, so berth installs it
+// for the next boot only: the profile and boot entry point at it, the
+// old system keeps running, and status, history and the report say why
+// and that a reboot is needed. With activation.inhibitors hold the next
+// such commit is rejected with nothing changed.
+func TestSwitchInhibitors(t *testing.T) {
+	t.Parallel()
+	f := newFleetHost(t, withInhibitors(alphaV1(), "systemd-255", ""), "")
+	f.run(0)
+	v1 := f.system()
+	f.push(withInhibitors(alphaV1(), "systemd-256", "second.service"), "alpha: new systemd")
+	out := f.run(0)
+	s := f.system()
+	if s.current != v1.current || s.profile == v1.current || s.boot != s.profile {
+		t.Fatalf("got %+v, want %s running and the new system in the profile and boot entry\n%s", s, v1.current, out)
+	}
+	if f.active("second.service") {
+		t.Errorf("second.service runs: the inhibited system was switched to live")
+	}
+	if _, err := f.h.Exec(t.Context(), s.profile+"/bin/switch-to-configuration", "test"); err == nil || !strings.Contains(err.Error(), "There are changes to critical components of the system: systemd") {
+		t.Errorf("the fixture's switch-to-configuration test did not refuse the inhibited system: %v", err)
+	}
+	p := f.pending()
+	if pb := p.State.PendingBoot; pb == nil || pb.System != s.profile || pb.Previous != v1.current || !strings.Contains(pb.Why, "switch inhibitors changed: systemd") {
+		t.Errorf("status pending_boot: got %+v", pb)
+	}
+	if p.Reboot == nil || !p.Reboot.Needed || !strings.Contains(strings.Join(p.Reboot.Why, " "), "systemd") {
+		t.Errorf("status reboot: got %+v, want needed because of the inhibitor", p.Reboot)
+	}
+	if r := p.Report; r == nil || r.PendingBoot == nil || r.Attempt == nil || !strings.Contains(r.Attempt.BootOnly, "systemd") {
+		t.Errorf("report: got %+v, want the boot-only attempt", r)
+	}
+	if txt := f.statusText(); !strings.Contains(txt, "boot only") {
+		t.Errorf("berth status does not say the system runs after the next reboot:\n%s", txt)
+	}
+	if st, _ := f.drift(); st != nil {
+		t.Errorf("a system waiting for its reboot is reported as drift: %+v", st)
+	}
+
+	f.extra = "activation:\n  inhibitors: hold\n"
+	f.write("/etc/berth/config.yaml", f.config(), 0o600)
+	f.push(withInhibitors(alphaV1(), "systemd-257", "third.service"), "alpha: newer systemd")
+	f.run(1)
+	if got := f.system(); got != s {
+		t.Errorf("hold changed the machine: got %+v, want %+v", got, s)
+	}
+	if r := f.pending().State.Rejected; r == nil || !strings.Contains(r.Reason, "activation.inhibitors is hold") {
+		t.Errorf("rejected: got %+v, want the hold named", r)
+	}
+}

@@ -102,6 +102,7 @@ let
       boot_timeout = key duration "Bound on switch-to-configuration boot (berth: 5m).";
       settle = key duration "Wait after the switch before judging units (berth: 3s).";
       lock_wait = key duration "How long to wait for another switch's lock (berth: 10m).";
+      inhibitors = key (types.enum [ "boot" "hold" "force" ]) "A system whose switch inhibitors changed (e.g. systemd): boot installs it for the next boot, hold applies nothing, force switches with NIXOS_NO_CHECK=1 (berth: boot; docs/lifecycle.md).";
     };
     history.keep = key types.ints.positive "Attempts kept in the history (berth: 50).";
     log.level = key (types.enum [ "debug" "info" "warn" "error" ]) "Log level (berth: info).";

@@ -46,7 +46,7 @@ func (r *Reconciler) checkDrift(ctx context.Context, w *run) error {
 			return nil
 		}
 	}
-	if running == w.st.Applied.Toplevel {
+	if running == w.st.Applied.Toplevel || w.st.awaitingReboot() {
 		if w.st.Drift != nil {
 			r.log().Info("the running system is the applied one again", "system", running)
 			w.st.Drift = nil

@@ -36,6 +36,9 @@ type Attempt struct {
 	Durations   map[string]float64 `json:"durations_seconds,omitempty"`
 	Reboot      bool               `json:"reboot_needed,omitempty"`
 	RebootWhy   []string           `json:"reboot_why,omitempty"`
+	// BootOnly says why the system was installed for the next boot
+	// without a live switch.
+	BootOnly string `json:"boot_only,omitempty"`
 	Started     time.Time          `json:"started"`
 	Finished    time.Time          `json:"finished"`
 	LogPath     string             `json:"log_path,omitempty"`

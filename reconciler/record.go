@@ -63,7 +63,10 @@ func (r *Reconciler) settleAttempt(w *run, class fault.Class) string {
 	case activate.Applied, activate.Unchanged:
 		w.st.Applied = r.revisionOf(w.art, res.Toplevel)
 		w.st.Rejected, w.st.Settled, w.st.FetchFailures = nil, w.rev, 0
-		w.st.Drift, w.st.RolledBack = nil, nil // the applied system runs now
+		w.st.Drift, w.st.RolledBack, w.st.PendingBoot = nil, nil, nil // the applied system runs now
+		if res.BootOnly != "" {
+			w.st.PendingBoot = &PendingBoot{System: res.Toplevel, Previous: res.Previous, Why: res.BootOnly, Since: r.now()}
+		}
 		delete(w.st.Interruptions, w.art.Digest)
 		return string(res.Outcome)
 	}
@@ -103,7 +106,7 @@ func (r *Reconciler) reject(w *run, phase string, err error) {
 func fillAttempt(a *Attempt, res activate.Result) {
 	a.Result, a.Phase = string(res.Outcome), string(res.Phase)
 	a.Toplevel, a.Previous, a.FailedUnits = res.Toplevel, res.Previous, res.FailedUnits
-	a.Reboot, a.RebootWhy, a.Diff = res.RebootNeeded, res.RebootWhy, res.Diff
+	a.Reboot, a.RebootWhy, a.Diff, a.BootOnly = res.RebootNeeded, res.RebootWhy, res.Diff, res.BootOnly
 	if res.Err != nil {
 		a.Error, a.Class = res.Err.Error(), fault.ClassOf(res.Err).String()
 	}

@@ -57,6 +57,9 @@ type State struct {
 	// RolledBack is set from berth rollback until the branch is applied
 	// again.
 	RolledBack *RolledBack `json:"rolled_back,omitempty"`
+	// PendingBoot is set while an applied system waits for a reboot
+	// (bootonly.go).
+	PendingBoot *PendingBoot `json:"pending_boot,omitempty"`
 }
 
 // Revision identifies one configuration of this host.

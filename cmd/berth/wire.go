@@ -47,6 +47,9 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 	}
 	nix := &nixos.Nix{Command: c.Nix.Command, BuildTimeout: c.Nix.BuildTimeout, Quiet: quietOf(c.Nix.Quiet)}
 	builder := newBuilder(c, nix)
+	if c.Activate.Inhibitors == activate.InhibitForce {
+		sd.SwitchEnv = []string{"NIXOS_NO_CHECK=1"}
+	}
 	act := &activate.Activator{
 		Nix:      builder,
 		Systemd:  sd,
@@ -98,7 +101,7 @@ func newGitSource(c *config.Config) (*gitsource.Source, error) {
 
 func policyOf(a config.Activation) activate.Policy {
 	return activate.Policy{Strict: a.Preflight == "strict", TestTimeout: a.TestTimeout, BootTimeout: a.BootTimeout,
-		Settle: a.Settle, LockWait: a.LockWait, Poll: pollEvery}
+		Settle: a.Settle, LockWait: a.LockWait, Poll: pollEvery, Inhibitors: a.Inhibitors}
 }
 
 // pollEvery is how often the agent looks at a held lock or a running unit.

@@ -42,7 +42,7 @@ func newRebootScheduler(c *config.Config, a *reconciler.Agent, n *notify.Notifie
 	w, _ := reboot.ParseWindow(c.Reboot.Window) // validated by config
 	s := &reboot.Scheduler{
 		Policy:   reboot.Policy{Window: &w, Delay: c.Reboot.Delay, AllowWithSessions: c.Reboot.AllowWithSessions},
-		Needed:   rebootNeeded,
+		Needed:   func() (bool, []string) { return rebootNeeded(a.Rec.Store) },
 		Sessions: userSessions,
 		Held:     func() bool { return a.Paused() != nil },
 		TryLock:  func() (func(), error) { return reboot.TryLock(a.Rec.LockPath) },
@@ -60,10 +60,12 @@ func rebootPlans(c *config.Config) reboot.PlanStore {
 	return reboot.PlanStore{Path: filepath.Join(c.StateDir, "reboot.json")}
 }
 
-// rebootNeeded compares the running system with the booted one, as berth
-// status does; an unknown system needs nothing.
-func rebootNeeded() (bool, []string) {
-	r := rebootStatus("/")
+// rebootNeeded compares the running system with the booted one, and
+// looks for a system installed for the next boot only, as berth status
+// does; an unknown system needs nothing.
+func rebootNeeded(store reconciler.Store) (bool, []string) {
+	st, _ := store.Load()
+	r := withPendingBoot(rebootStatus("/"), st.PendingBoot, "/")
 	if r == nil {
 		return false, nil
 	}

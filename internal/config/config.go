@@ -123,6 +123,10 @@ type Activation struct {
 	// LockWait is how long to wait for someone else's
 	// switch-to-configuration lock before giving up for this attempt.
 	LockWait time.Duration `yaml:"lock_wait"`
+	// Inhibitors says what a system whose switch inhibitors changed gets:
+	// boot (installed for the next boot), hold (nothing) or force (switch
+	// with NIXOS_NO_CHECK=1).
+	Inhibitors string `yaml:"inhibitors"`
 }
 
 // History configures the attempt record.
@@ -163,6 +167,7 @@ func Defaults() Config {
 			BootTimeout: 5 * time.Minute,
 			Settle:      3 * time.Second,
 			LockWait:    10 * time.Minute,
+			Inhibitors:  "boot",
 		},
 		History:   History{Keep: 50},
 		Log:       Log{Level: "info"},

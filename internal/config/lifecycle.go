@@ -59,6 +59,11 @@ func (c *Config) validateLifecycle() error {
 	if q.MemoryMax < 0 {
 		return bad("nix.quiet.memory_max", "must not be negative, got %d", q.MemoryMax)
 	}
+	switch c.Activate.Inhibitors {
+	case "boot", "hold", "force":
+	default:
+		return bad("activation.inhibitors", "must be boot, hold or force, got %q", c.Activate.Inhibitors)
+	}
 	switch c.Drift.Policy {
 	case "report", "reapply", "hold":
 	default:
