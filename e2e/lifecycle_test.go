@@ -397,8 +397,7 @@ func TestSwitchInhibitors(t *testing.T) {
 		t.Errorf("a system waiting for its reboot is reported as drift: %+v", st)
 	}
 
-	f.extra = "activation:\n  inhibitors: hold\n"
-	f.write("/etc/berth/config.yaml", f.config(), 0o600)
+	f.write("/etc/berth/config.yaml", strings.Replace(f.config(), "activation:\n", "activation:\n  inhibitors: hold\n", 1), 0o600)
 	f.push(withInhibitors(alphaV1(), "systemd-257", "third.service"), "alpha: newer systemd")
 	f.run(1)
 	if got := f.system(); got != s {
