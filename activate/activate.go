@@ -154,6 +154,10 @@ type Progress struct {
 	// BootOnly says why the system is installed for the next boot without
 	// a live switch (changed switch inhibitors).
 	BootOnly string `json:"boot_only,omitempty"`
+	// AfterBoot marks the verification of a system that reached the
+	// machine through a reboot: it is the boot default already, and a
+	// revert makes Previous the boot default again.
+	AfterBoot bool `json:"after_boot,omitempty"`
 }
 
 // Request is one staged configuration to apply.

@@ -18,7 +18,7 @@ func (t *attempt) promote(ctx context.Context) Phase {
 	a, p := t.a, t.p
 	start := time.Now()
 	defer t.r.timed(PhasePromote, start)
-	if t.systemChanged() {
+	if t.systemChanged() && !p.AfterBoot {
 		logf(t.log, "promoting %s to the boot default", p.Toplevel)
 		if err := a.setBoot(ctx, p.Toplevel, p.Unit, p.LogPath, t.log); err != nil {
 			if interrupted(ctx, err) {

@@ -407,3 +407,68 @@ func TestSwitchInhibitors(t *testing.T) {
 		t.Errorf("rejected: got %+v, want the hold named", r)
 	}
 }
+
+// bootDefault does what a reboot into the boot entry does to the test
+// host's fake NixOS: the entry's system is activated as on a fresh boot
+// (no running system to keep, so no inhibitor check) and becomes
+// /run/booted-system. The container itself is not restarted.
+func (f *fleetHost) bootDefault() {
+	f.t.Helper()
+	entry := strings.TrimSpace(f.h.Run(f.t, "cat", fixture.BootEntry))
+	f.h.Exec(f.t.Context(), "env", "NIXOS_NO_CHECK=1", entry+"/bin/switch-to-configuration", "test")
+	f.h.Run(f.t, "ln", "-sfn", entry, "/run/booted-system")
+}
+
+// TestVerifyAfterReboot: a system installed for the next boot only is
+// verified by the first reconcile after the machine booted it: a good one
+// stays and is recorded; one whose unit fails after the reboot is
+// reverted, and the previous system becomes the boot default again.
+func TestVerifyAfterReboot(t *testing.T) {
+	t.Parallel()
+	f := newFleetHost(t, withInhibitors(alphaV1(), "systemd-255", ""), "")
+	f.run(0)
+	f.push(withInhibitors(alphaV1(), "systemd-256", "second.service"), "alpha: new systemd")
+	f.run(0)
+	v2 := f.system().profile
+	f.bootDefault()
+	f.run(0)
+	s := f.system()
+	if s.current != v2 || s.profile != v2 || s.boot != v2 || !f.active("second.service") {
+		t.Fatalf("after the reboot into v2: got %+v, want %s running, in the profile and booted", s, v2)
+	}
+	p := f.pending()
+	if p.State.PendingBoot != nil || (p.Reboot != nil && p.Reboot.Needed) {
+		t.Errorf("after the verified reboot: pending_boot %+v, reboot %+v; want neither", p.State.PendingBoot, p.Reboot)
+	}
+	if got := f.lastTrigger(); got != "boot" {
+		t.Errorf("the verification is recorded with trigger %q, want boot", got)
+	}
+
+	bad := withInhibitors(alphaV1(), "systemd-257", "second.service")
+	bad.Units["broken.service"] = fixture.FailingService("broken")
+	f.push(bad, "alpha: newer systemd, broken unit")
+	f.run(0)
+	v3 := f.system().profile
+	if v3 == v2 {
+		t.Fatalf("the broken system was not installed for the next boot")
+	}
+	f.bootDefault()
+	f.run(4)
+	s = f.system()
+	if s.current != v2 || s.profile != v2 || s.boot != v2 {
+		t.Errorf("after the failed verification: got %+v, want %s running, in the profile and booted", s, v2)
+	}
+	st := f.status().State
+	if st.Applied == nil || st.Applied.Toplevel != v2 {
+		t.Errorf("state applied: got %+v, want %s", st.Applied, v2)
+	}
+	if st.Rejected == nil || !strings.Contains(st.Rejected.Reason, "broken.service") {
+		t.Errorf("state rejected: got %+v, want broken.service named", st.Rejected)
+	}
+	if p := f.pending(); p.State.PendingBoot != nil {
+		t.Errorf("pending_boot still set after the revert: %+v", p.State.PendingBoot)
+	}
+	if got := f.lastTrigger(); got != "boot" {
+		t.Errorf("the failed verification is recorded with trigger %q, want boot", got)
+	}
+}

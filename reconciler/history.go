@@ -38,10 +38,10 @@ type Attempt struct {
 	RebootWhy   []string           `json:"reboot_why,omitempty"`
 	// BootOnly says why the system was installed for the next boot
 	// without a live switch.
-	BootOnly string `json:"boot_only,omitempty"`
-	Started     time.Time          `json:"started"`
-	Finished    time.Time          `json:"finished"`
-	LogPath     string             `json:"log_path,omitempty"`
+	BootOnly string    `json:"boot_only,omitempty"`
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished"`
+	LogPath  string    `json:"log_path,omitempty"`
 	// Diff is what the attempt's system changes compared with the one
 	// that was running (berth history --diff).
 	Diff *activate.ClosureDiff `json:"diff,omitempty"`

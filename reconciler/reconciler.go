@@ -47,7 +47,11 @@ type Reconciler struct {
 	// Running, when set, returns the running system (/run/current-system),
 	// compared with the applied one before every poll; DriftPolicy says
 	// what a difference does (drift.go).
-	Running     func() (string, error)
+	Running func() (string, error)
+	// Booted, when set, returns the booted system (/run/booted-system): a
+	// system installed for the next boot only is verified once it is the
+	// booted one (bootonly.go).
+	Booted      func() (string, error)
 	DriftPolicy string
 	// Retain, when set, runs after every reconcile to remove what past
 	// attempts left behind (old generations, roots, garbage); busy says

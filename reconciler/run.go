@@ -50,6 +50,9 @@ func (r *Reconciler) Run(ctx context.Context, opts Options) (rep Report) {
 			return rep
 		}
 	}
+	if rep, ok := r.verifyBoot(ctx, &st); ok {
+		return rep
+	}
 	if opts.ResumeOnly {
 		return Report{Result: ResultUnchanged, Reason: "no interrupted attempt"}
 	}

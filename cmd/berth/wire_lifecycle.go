@@ -41,6 +41,7 @@ func withRetention(c *config.Config, rec *reconciler.Reconciler, sd *nixos.Syste
 // poll.
 func withDrift(c *config.Config, rec *reconciler.Reconciler) {
 	rec.Running = func() (string, error) { return nixos.CurrentSystem("/") }
+	rec.Booted = func() (string, error) { return nixos.BootedSystem("/") }
 	rec.DriftPolicy = c.Drift.Policy
 }
 
