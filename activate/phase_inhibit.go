@@ -49,3 +49,22 @@ func (t *attempt) inhibited() (next Phase, ok bool) {
 	t.p.Cause = prevProfile
 	return PhasePromote, true
 }
+
+// revertInhibited says why a system that failed after the reboot that
+// started it cannot be left live: the way back crosses a changed switch
+// inhibitor too. The previous system is then the boot default and runs
+// after the next reboot; "" means the revert may switch live.
+func (t *attempt) revertInhibited() string {
+	if t.a.Policy.Inhibitors == InhibitForce {
+		return ""
+	}
+	changes, err := nixos.SwitchInhibited(t.p.Toplevel, t.p.Previous)
+	if err != nil || len(changes) == 0 {
+		return ""
+	}
+	why := nixos.DescribeInhibitors(changes)
+	logf(t.log, "%s: %s is the boot default again and runs after the next reboot", why, t.p.Previous)
+	t.r.BootOnly, t.r.RebootNeeded = why, true
+	t.r.RebootWhy = append(t.r.RebootWhy, why)
+	return why
+}

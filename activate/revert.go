@@ -26,6 +26,9 @@ func (t *attempt) revert(ctx context.Context) Phase {
 	if p.AfterBoot {
 		// The failed system came with a reboot: it is the boot default.
 		a.restoreProfile(ctx, p.Previous, p, t.log)
+		if why := t.revertInhibited(); why != "" {
+			return t.stop(Reverted, failed, t.cause)
+		}
 	}
 	logf(t.log, "reverting to %s", p.Previous)
 	start := time.Now()

@@ -411,9 +411,11 @@ func TestSwitchInhibitors(t *testing.T) {
 // bootDefault does what a reboot into the boot entry does to the test
 // host's fake NixOS: the entry's system is activated as on a fresh boot
 // (no running system to keep, so no inhibitor check) and becomes
-// /run/booted-system. The container itself is not restarted.
+// /run/booted-system; units failed before it are forgotten, as a boot
+// starts afresh. The container itself is not restarted.
 func (f *fleetHost) bootDefault() {
 	f.t.Helper()
+	f.h.Run(f.t, "systemctl", "reset-failed")
 	entry := strings.TrimSpace(f.h.Run(f.t, "cat", fixture.BootEntry))
 	f.h.Exec(f.t.Context(), "env", "NIXOS_NO_CHECK=1", entry+"/bin/switch-to-configuration", "test")
 	f.h.Run(f.t, "ln", "-sfn", entry, "/run/booted-system")
@@ -454,9 +456,11 @@ func TestVerifyAfterReboot(t *testing.T) {
 	}
 	f.bootDefault()
 	f.run(4)
+	// The way back crosses the systemd inhibitor as well: v2 is the boot
+	// default again and runs after the next reboot.
 	s = f.system()
-	if s.current != v2 || s.profile != v2 || s.boot != v2 {
-		t.Errorf("after the failed verification: got %+v, want %s running, in the profile and booted", s, v2)
+	if s.current != v3 || s.profile != v2 || s.boot != v2 {
+		t.Errorf("after the failed verification: got %+v, want v3 running until the reboot, %s in the profile and booted", s, v2)
 	}
 	st := f.status().State
 	if st.Applied == nil || st.Applied.Toplevel != v2 {
@@ -465,10 +469,26 @@ func TestVerifyAfterReboot(t *testing.T) {
 	if st.Rejected == nil || !strings.Contains(st.Rejected.Reason, "broken.service") {
 		t.Errorf("state rejected: got %+v, want broken.service named", st.Rejected)
 	}
-	if p := f.pending(); p.State.PendingBoot != nil {
-		t.Errorf("pending_boot still set after the revert: %+v", p.State.PendingBoot)
+	p = f.pending()
+	if pb := p.State.PendingBoot; pb == nil || pb.System != v2 || !strings.Contains(pb.Why, "reverted for the next boot") {
+		t.Errorf("pending_boot after the failed verification: got %+v, want v2 for the next boot", pb)
+	}
+	if p.Reboot == nil || !p.Reboot.Needed {
+		t.Errorf("status reboot: got %+v, want needed", p.Reboot)
 	}
 	if got := f.lastTrigger(); got != "boot" {
 		t.Errorf("the failed verification is recorded with trigger %q, want boot", got)
+	}
+	f.bootDefault()
+	f.run(0)
+	if s := f.system(); s.current != v2 || s.profile != v2 || s.boot != v2 {
+		t.Errorf("after the reboot back: got %+v, want %s", s, v2)
+	}
+	if st := f.status().State; st.Rejected == nil || st.Applied == nil || st.Applied.Toplevel != v2 {
+		t.Errorf("after the reboot back: applied %+v, rejected %+v; want v2 applied and the broken revision still rejected", st.Applied, st.Rejected)
+	}
+	f.run(3)
+	if s := f.system(); s.profile != v2 {
+		t.Errorf("the rejected revision was installed again: profile %s", s.profile)
 	}
 }

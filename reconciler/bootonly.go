@@ -25,6 +25,10 @@ type PendingBoot struct {
 	// PreviousApplied is the configuration applied before; it is applied
 	// again if the system fails after the reboot.
 	PreviousApplied *Revision `json:"previous_applied,omitempty"`
+	// Rejected, set when the pending system is the way back from one that
+	// failed after its reboot, is that failure: verifying the way back
+	// must not forget it.
+	Rejected *Rejection `json:"rejected,omitempty"`
 }
 
 // awaitingReboot reports whether the running system differs from the
@@ -62,8 +66,20 @@ func (r *Reconciler) verifyBoot(ctx context.Context, st *State) (rep Report, ok 
 		return Report{Result: ResultFailed, Err: err}, true
 	}
 	rep = r.resumeAs(ctx, st, "boot")
+	if rep.Result == ResultApplied && pb.Rejected != nil && st.Rejected == nil {
+		st.Rejected = pb.Rejected
+		if err := r.Store.Save(*st); err != nil {
+			rep.Err = errors.Join(rep.Err, err)
+		}
+	}
 	if rep.Result == ResultReverted || (rep.Result == ResultFailed && st.InProgress == nil) {
 		st.Applied, st.PendingBoot = pb.PreviousApplied, nil
+		if a := rep.Attempt; a != nil && a.BootOnly != "" && pb.PreviousApplied != nil {
+			// The way back is boot-only too: the previous system waits
+			// for the next reboot, and is verified after it.
+			st.PendingBoot = &PendingBoot{System: pb.Previous, Previous: pb.System, Why: "reverted for the next boot: " + a.BootOnly,
+				Since: r.now(), PreviousApplied: pb.PreviousApplied, Rejected: st.Rejected}
+		}
 		if err := r.Store.Save(*st); err != nil {
 			rep.Err = errors.Join(rep.Err, err)
 		}
