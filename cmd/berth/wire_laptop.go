@@ -24,7 +24,7 @@ func startLaptop(ctx context.Context, c *config.Config, a *reconciler.Agent, log
 	}
 	var n *notify.Notifier
 	if c.Notify.Enabled {
-		n = &notify.Notifier{Users: notify.GraphicalUsers, Log: log}
+		n = &notify.Notifier{Users: notify.GraphicalUsers, Log: log, OnAction: postponeAction(c, a, log)}
 		addObserver(a, notify.Observer{Notifier: n})
 	}
 	if s := newRebootScheduler(c, a, n, log); s != nil {
@@ -51,7 +51,9 @@ func newRebootScheduler(c *config.Config, a *reconciler.Agent, n *notify.Notifie
 		Log:      log,
 	}
 	if n != nil {
-		s.Warn = func(at time.Time, why []string) { n.Send(context.Background(), notify.RestartAt(at, why)) }
+		s.Warn = func(at time.Time, why []string) {
+			n.Send(context.Background(), notify.RestartAt(at, why, c.Control.PostponeMax))
+		}
 	}
 	return s
 }

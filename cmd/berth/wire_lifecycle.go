@@ -5,8 +5,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os/user"
+	"slices"
+	"strconv"
 
 	"github.com/berth-nix/berth/internal/config"
+	"github.com/berth-nix/berth/internal/notify"
 	"github.com/berth-nix/berth/nixos"
 	"github.com/berth-nix/berth/reconciler"
 )
@@ -51,4 +55,32 @@ func quietOf(q config.Quiet) *nixos.Quiet {
 		return nil
 	}
 	return &nixos.Quiet{CPUWeight: q.CPUWeight, IOWeight: q.IOWeight, Nice: q.Nice, MemoryMax: q.MemoryMax}
+}
+
+// postponeAction postpones the update when a member of the control group
+// presses "Postpone" on a notification, as berth postpone would.
+func postponeAction(c *config.Config, a *reconciler.Agent, log *slog.Logger) func(uid uint32, key string) {
+	return func(uid uint32, key string) {
+		if key != notify.ActionPostpone {
+			return
+		}
+		u, err := user.LookupId(strconv.Itoa(int(uid)))
+		if err != nil || !inGroup(u, c.Control.Group) {
+			log.Warn("postpone from a notification refused: not in the control group", "uid", uid, "group", c.Control.Group)
+			return
+		}
+		by := fmt.Sprintf("%s (uid %d, notification)", u.Username, uid)
+		if _, err := a.Postpone(0, by); err != nil {
+			log.Warn("postpone from a notification refused", "by", by, "err", err)
+		}
+	}
+}
+
+func inGroup(u *user.User, group string) bool {
+	g, err := user.LookupGroup(group)
+	if group == "" || err != nil {
+		return false
+	}
+	ids, _ := u.GroupIds()
+	return u.Gid == g.Gid || slices.Contains(ids, g.Gid)
 }

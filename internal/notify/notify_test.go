@@ -177,3 +177,62 @@ func TestObserverNotifiesAfterARevert(t *testing.T) {
 		t.Errorf("got %+v, want one normal-urgency revert notification", got)
 	}
 }
+
+// pressingStub is a notification server whose user presses the first
+// action of every notification that offers one.
+type pressingStub struct {
+	conn    *dbus.Conn
+	actions chan []string
+}
+
+func (s *pressingStub) Notify(_ string, _ uint32, _ string, _, _ string, actions []string,
+	_ map[string]dbus.Variant, _ int32) (uint32, *dbus.Error) {
+	s.actions <- actions
+	if len(actions) >= 2 {
+		go func() {
+			time.Sleep(100 * time.Millisecond)
+			s.conn.Emit("/org/freedesktop/Notifications", "org.freedesktop.Notifications.ActionInvoked", uint32(7), actions[0])
+		}()
+	}
+	return 7, nil
+}
+
+// TestActionIsReported: the restart warning offers "Postpone", and the
+// user pressing it on their desktop reaches OnAction with their uid.
+func TestActionIsReported(t *testing.T) {
+	path := sessionBus(t)
+	uc, err := dialAs(nobody, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := dbus.ConnectUnix(uc, dbus.WithAuth(dbus.AuthExternal(strconv.Itoa(nobody))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	stub := &pressingStub{conn: conn, actions: make(chan []string, 4)}
+	conn.Export(stub, "/org/freedesktop/Notifications", "org.freedesktop.Notifications")
+	if reply, err := conn.RequestName("org.freedesktop.Notifications", dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("RequestName: %v %v", reply, err)
+	}
+	pressed := make(chan string, 1)
+	n := &Notifier{Users: func(context.Context) ([]uint32, error) { return []uint32{nobody}, nil },
+		BusPath:  func(uint32) string { return path },
+		OnAction: func(uid uint32, key string) { pressed <- strconv.Itoa(int(uid)) + " " + key }}
+	n.Send(context.Background(), RestartAt(time.Now().Add(time.Hour), []string{"kernel"}, 4*time.Hour))
+	if got := <-stub.actions; len(got) != 2 || got[0] != ActionPostpone || got[1] != "Postpone 4h0m0s" {
+		t.Errorf("actions offered: got %q", got)
+	}
+	select {
+	case got := <-pressed:
+		if got != "65534 postpone" {
+			t.Errorf("OnAction: got %q, want 65534 postpone", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the pressed action never reached OnAction")
+	}
+	n.Send(context.Background(), Message{Summary: "Configuration updated"})
+	if got := <-stub.actions; len(got) != 0 {
+		t.Errorf("a message without actions offered %q", got)
+	}
+}
