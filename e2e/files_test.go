@@ -55,6 +55,19 @@ func (f *fleetHost) describe(p string) string {
 	return strings.TrimSpace(string(out))
 }
 
+// expectFilesRefused pushes the work tree and checks that berth run
+// refuses it in phase files with an error containing want, leaving the
+// files as in good.
+func (f *fleetHost) expectFilesRefused(msg, want string, good map[string]string) {
+	f.t.Helper()
+	f.push(alphaV1(), msg)
+	f.run(1)
+	if st := f.status(); st.State.Last == nil || st.State.Last.Phase != "files" || !strings.Contains(st.State.Last.Error, want) {
+		f.t.Errorf("status last %+v, want phase files and %q", st.State.Last, want)
+	}
+	f.expectFiles(good)
+}
+
 func (f *fleetHost) expectFiles(want map[string]string) {
 	f.t.Helper()
 	for p, w := range want {
@@ -136,12 +149,7 @@ func TestFilesTree(t *testing.T) {
 				tree[p] = content
 			}
 			putFiles(f, tree, c.meta)
-			f.push(alphaV1(), "alpha: bad files tree ("+c.name+")")
-			f.run(1)
-			if st := f.status(); st.State.Last == nil || st.State.Last.Phase != "files" || !strings.Contains(st.State.Last.Error, c.want) {
-				t.Errorf("status last %+v, want phase files and %q", st.State.Last, c.want)
-			}
-			f.expectFiles(good)
+			f.expectFilesRefused("alpha: bad files tree ("+c.name+")", c.want, good)
 		})
 	}
 	t.Run("revert restores the previous files", func(t *testing.T) {

@@ -14,7 +14,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/berth-nix/berth/source/publish"
+	"github.com/berth-nix/berth/internal/hostname"
 )
 
 // NixOSRelease is the nixpkgs branch the host flakes follow: the current
@@ -116,7 +116,7 @@ func hostEntries(h string) []entry {
 
 func checkHosts(hosts []string) error {
 	for i, h := range hosts {
-		if !publish.ValidHost(h) {
+		if !hostname.Valid(h) {
 			return fmt.Errorf("init: host %q: not a valid host name (letters, digits, '-' and '_', starting with a letter or digit, at most 63)", h)
 		}
 		if slices.Contains(hosts[:i], h) {

@@ -73,9 +73,12 @@ throw "hosts/%[1]s/hardware-configuration.nix is a placeholder: run nixos-genera
 func hostFilesReadme(host string) string {
 	return fmt.Sprintf(`This file is installed as /etc/fleet/README on %[1]s by the berth agent,
 from hosts/%[1]s/files/etc/fleet/README in the fleet repository. Files under
-files/ are copied as they are, never through the Nix store: this is where
-secrets go. The first nixos-rebuild does not install them; the agent does,
-at its first deployment. Owners and modes are in ../files.yaml.
+files/ are copied as they are, never through the Nix store. Every host
+fetches the whole repository, so secrets go in encrypted to this host's
+SSH host key: NAME.age, made with berth secrets, is installed as NAME,
+decrypted (docs/secrets.md). The first nixos-rebuild does not install
+them; the agent does, at its first deployment. Owners and modes are in
+../files.yaml.
 `, host)
 }
 
@@ -84,7 +87,9 @@ const filesYAML = `# Owners and modes of what files/ installs, by installed path
 # world-readable Nix store: never put a secret in it.
 /etc/fleet/README:
   mode: "0644"
-# A secret, for example:
+# A secret, for example (files/etc/wireguard/wg0.key.age, encrypted with
+# berth secrets encrypt, is installed as /etc/wireguard/wg0.key, 0600 unless
+# declared here):
 # /etc/wireguard:
 #   secret: true        # files below 0600, new directories 0700
 `

@@ -15,15 +15,6 @@ type Check interface {
 	Run(ctx context.Context) error
 }
 
-// Func adapts a function to Check.
-type Func struct {
-	CheckName string
-	Fn        func(ctx context.Context) error
-}
-
-func (f Func) Name() string                  { return f.CheckName }
-func (f Func) Run(ctx context.Context) error { return f.Fn(ctx) }
-
 // Probe is a check with its retry limits: a failing check is tried again
 // every Interval until it passes or until Deadline has passed since the
 // probes began. An Interval as long as the Deadline makes one attempt.

@@ -13,6 +13,15 @@ import (
 	"github.com/berth-nix/berth/internal/testenv"
 )
 
+// Func adapts a function to Check: a fake for the probing logic.
+type Func struct {
+	CheckName string
+	Fn        func(ctx context.Context) error
+}
+
+func (f Func) Name() string                  { return f.CheckName }
+func (f Func) Run(ctx context.Context) error { return f.Fn(ctx) }
+
 // passAfter is a check that fails its first n attempts.
 func passAfter(name string, n int32) Check {
 	var calls atomic.Int32

@@ -2,12 +2,8 @@ package health
 
 import (
 	"context"
-	"fmt"
 	"net"
-	"strings"
 	"time"
-
-	sd "github.com/coreos/go-systemd/v22/dbus"
 )
 
 // withTimeout bounds one attempt when timeout is positive.
@@ -37,25 +33,4 @@ func (c TCP) Run(ctx context.Context) error {
 		return err
 	}
 	return conn.Close()
-}
-
-// NoNewFailures passes when no unit has failed that had not already
-// failed in Baseline, apart from those Ignore excludes.
-type NoNewFailures struct {
-	Conn     *sd.Conn
-	Baseline []string
-	Ignore   func(unit string) bool
-}
-
-func (NoNewFailures) Name() string { return "no new failed units" }
-
-func (c NoNewFailures) Run(ctx context.Context) error {
-	now, err := FailedUnits(ctx, c.Conn)
-	if err != nil {
-		return err
-	}
-	if added := NewFailures(c.Baseline, now, c.Ignore); len(added) > 0 {
-		return fmt.Errorf("failed units: %s", strings.Join(added, ", "))
-	}
-	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	sd "github.com/coreos/go-systemd/v22/dbus"
 )
@@ -25,21 +24,6 @@ func FailedUnits(ctx context.Context, conn *sd.Conn) ([]string, error) {
 	}
 	slices.Sort(names)
 	return names, nil
-}
-
-// SystemState returns the manager's SystemState, as `systemctl
-// is-system-running` prints it: initializing, starting, running,
-// degraded, maintenance, stopping, offline or unknown.
-func SystemState(ctx context.Context, conn *sd.Conn) (string, error) {
-	p, err := conn.SystemStateContext(ctx)
-	if err != nil {
-		return "", fmt.Errorf("read system state: %w", err)
-	}
-	state, ok := p.Value.Value().(string)
-	if !ok {
-		return "", fmt.Errorf("read system state: got %s, want a string", p.Value)
-	}
-	return state, nil
 }
 
 // NewFailures returns the units failed in now that were not failed in
@@ -60,10 +44,4 @@ func NewFailures(baseline, now []string, ignore func(unit string) bool) []string
 	}
 	slices.Sort(added)
 	return added
-}
-
-// IgnoreBerthUnits excludes berth's own transient units ("berth-*"),
-// whose failures are the activations being judged, not the system's.
-func IgnoreBerthUnits(unit string) bool {
-	return strings.HasPrefix(unit, "berth-")
 }

@@ -17,7 +17,7 @@ func TestNewFailures(t *testing.T) {
 		{"new failures sorted", []string{"a.service"}, []string{"c.service", "a.service", "b.service"}, nil, []string{"b.service", "c.service"}},
 		{"recovered unit", []string{"a.service"}, nil, nil, nil},
 		{"duplicates once", nil, []string{"b.service", "b.service"}, nil, []string{"b.service"}},
-		{"berth units ignored", nil, []string{"berth-test-1.service", "x.service"}, IgnoreBerthUnits, []string{"x.service"}},
+		{"ignored units", nil, []string{"berth-test-1.service", "x.service"}, func(u string) bool { return u == "berth-test-1.service" }, []string{"x.service"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -125,10 +125,21 @@ let
       enabled = key types.bool "Serve Prometheus metrics (berth: false).";
       listen = key types.str "host:port of /metrics (berth: 127.0.0.1:9421).";
     };
-    files.root = key absPath "Where the host's verbatim files tree is installed (berth: /).";
+    files = {
+      root = key absPath "Where the host's verbatim files tree is installed (berth: /).";
+      host_key = key absPath "Private key that decrypts the tree's encrypted files (NAME.age); the SSH host key (berth: /etc/ssh/ssh_host_ed25519_key; docs/secrets.md).";
+    };
     report = {
       http_url = key types.str "URL that receives each report as a JSON POST; {hostname} is replaced. Never with credentials.";
       token_file = key absPath "File holding this host's bearer token for report.http_url. Keep it out of the Nix store.";
+    };
+    hub = {
+      url = key types.str "URL of the berth hub this agent reports to and takes poll-now events from (docs/hub.md). Never with credentials.";
+      token_file = key absPath "File holding this host's hub token. Keep it out of the Nix store.";
+      tls_cert_file = key absPath "Client certificate for a hub that asks for one; with tls_key_file.";
+      tls_key_file = key absPath "Client certificate's private key. Keep it out of the Nix store.";
+      ca_file = key absPath "The only CA the hub's certificate may chain to (berth: the system's).";
+      max_wait = key duration "How long a new configuration waits for an unreachable hub's rollout gate before it is applied anyway (docs/rollouts.md); 0 waits for ever.";
     };
     health = {
       checks = key (types.listOf (types.submodule { options = checkOptions; })) "Health checks of the agent (docs/health.md).";
@@ -156,6 +167,7 @@ let
       };
       sftp.allowed_signers = key absPath "allowed_signers file of SSH keys trusted to sign published manifests (berth publish --sign-key); when set, unsigned manifests are refused.";
       max_age = key duration "Report the source as stale after it answered the same revision, or nothing, for this long; 0 turns it off (berth: 0).";
+      require_encrypted_files = key (types.listOf (types.strMatching "/.*")) "Installed paths (covering everything below them; / for the whole tree) or patterns such as /etc/*/*.key where the files tree may only hold encrypted files (NAME.age); a plaintext file there refuses the revision (docs/secrets.md).";
     };
     prebuilt = {
       substituters = key (types.listOf types.str) "Binary caches a host directory's prebuilt.json may name; one that names none is fetched from all of them. Signatures are checked against nix.settings.trusted-public-keys (docs/prebuilt.md).";
@@ -235,7 +247,7 @@ let
     in
     if builtins.match "(.*_)?(token|password|passphrase|secret|private_key)" name != null then
       "${where}: secrets are never inline; put the value in a file outside the Nix store and set ${name}_file"
-    else if builtins.match "(.*_)?(token|password|passphrase|secret|key)_file" name != null && isString && lib.hasPrefix builtins.storeDir l.value then
+    else if builtins.match "(.*_)?(token|password|passphrase|secret|key)_file|host_key" name != null && isString && lib.hasPrefix builtins.storeDir l.value then
       "${where}: ${l.value} is in the world-readable Nix store; keep secrets in a file outside it (e.g. /run/keys or /var/lib/secrets)"
     else if url != null then
       "${where}: ${url}, and the rendered file is in the world-readable Nix store; ${urlSecretAdvice l.path}"
@@ -380,6 +392,7 @@ in
         RestartSec = 2;
         WatchdogSec = cfg.watchdogSec;
         TimeoutStopSec = "90s";
+        MemoryMax = lib.mkDefault "3G"; # room for `nix build`'s evaluation, which runs in this unit; see docs/security.md
         StateDirectory = "berth";
         StateDirectoryMode = "0700";
         # Holds the control socket (control.socket).

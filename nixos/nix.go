@@ -78,8 +78,7 @@ func (n *Nix) command() string {
 // accepted. An evaluation error, a missing attribute or a failed build is
 // Stalling, with the last lines of nix's error in the message; a cancelled
 // ctx, a missing nix binary or a known environmental failure (network,
-// disk full) is Transient. Callers building a NixOS host pass
-// ToplevelAttr(host) as attr.
+// disk full) is Transient.
 func (n *Nix) BuildFlake(ctx context.Context, flakeDir, attr string, log io.Writer) (string, error) {
 	ref, err := flakeRef(flakeDir, attr)
 	if err != nil {
@@ -106,11 +105,6 @@ func (n *Nix) extraArgs() []string {
 		return nil
 	}
 	return n.ExtraArgs
-}
-
-// ToplevelAttr is the flake attribute of a NixOS host's system closure.
-func ToplevelAttr(host string) string {
-	return "nixosConfigurations." + host + ".config.system.build.toplevel"
 }
 
 // flakeRef makes the path: installable; characters that end a path in a

@@ -3,8 +3,10 @@
 # Each host gets a system user that can do nothing but SFTP inside its own
 # chroot, <root>/<host>:
 #
-#   config/   root-owned: what the host applies (written by berth publish);
-#             the host can read it, not change it
+#   config/   root:<host's group> 0750: what the host applies (written by
+#             berth publish); the host can read it, not change it, and no
+#             other user can read it (berth publish refuses a config/
+#             that others can read: it holds the host's secrets)
 #   reports/  owned by the host's user: where the agent uploads its reports
 #
 # sshd requires every component of a ChrootDirectory to be root-owned and
@@ -47,7 +49,7 @@ let
 
   tmpfiles = name: host: [
     "d ${chroot name} 0755 root root -"
-    "d ${chroot name}/config 0755 root root -"
+    "d ${chroot name}/config 0750 root ${host.user} -"
     "d ${chroot name}/reports 0750 ${host.user} ${host.user} -"
   ];
 

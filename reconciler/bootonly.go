@@ -4,32 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/berth-nix/berth/activate"
 	"github.com/berth-nix/berth/internal/fault"
 	"github.com/berth-nix/berth/nixos"
 )
-
-// PendingBoot is a system berth made the boot default without switching
-// to it (its switch inhibitors changed): it runs after the next reboot,
-// and is verified then. Until then the running system differs from the
-// applied one without that being drift.
-type PendingBoot struct {
-	System string `json:"system"`
-	// Previous is the system that ran when it was installed: the one to
-	// go back to if it fails after the reboot.
-	Previous string    `json:"previous"`
-	Why      string    `json:"why"`
-	Since    time.Time `json:"since"`
-	// PreviousApplied is the configuration applied before; it is applied
-	// again if the system fails after the reboot.
-	PreviousApplied *Revision `json:"previous_applied,omitempty"`
-	// Rejected, set when the pending system is the way back from one that
-	// failed after its reboot, is that failure: verifying the way back
-	// must not forget it.
-	Rejected *Rejection `json:"rejected,omitempty"`
-}
 
 // awaitingReboot reports whether the running system differs from the
 // applied one only because the applied one waits for a reboot.

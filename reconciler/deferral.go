@@ -3,11 +3,13 @@ package reconciler
 import (
 	"context"
 	"time"
+
+	"github.com/berth-nix/berth/report"
 )
 
 // ResultDeferred is the history result of a reconcile the agent held
 // because of the machine's condition (running on battery).
-const ResultDeferred = "deferred"
+const ResultDeferred = report.ResultDeferred
 
 // Deferral is recorded in state while the agent holds scheduled and
 // triggered reconciles because Agent.Defer said so; status shows it.

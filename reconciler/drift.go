@@ -3,7 +3,6 @@ package reconciler
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/berth-nix/berth/internal/fault"
 )
@@ -14,17 +13,6 @@ const (
 	DriftReapply = "reapply"
 	DriftHold    = "hold"
 )
-
-// Drift is recorded in state while the running system is not the one
-// berth applied: someone ran nixos-rebuild switch or --rollback, or chose
-// an older generation at boot.
-type Drift struct {
-	// Running is what /run/current-system points at; Applied is the
-	// system berth last applied.
-	Running string    `json:"running"`
-	Applied string    `json:"applied"`
-	Since   time.Time `json:"since"`
-}
 
 // checkDrift compares the running system with the applied one before
 // every poll. It records the drift in state and, by DriftPolicy, lets the

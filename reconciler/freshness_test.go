@@ -69,7 +69,7 @@ func TestRefusedPushesDoNotKeepTheSourceFresh(t *testing.T) {
 	if f := st.Freshness(clock, 24*time.Hour); !f.Stale || !contains(f.Reason, "newest revision accepted from the source was made at 2026-03-01T11:00:00Z") {
 		t.Errorf("after 7 days of refused pushes got %+v, want stale since the signed c1", f)
 	}
-	if f := readReport(t, r).Freshness(clock, 24*time.Hour); !f.Stale {
+	if f := ReportFreshness(readReport(t, r), clock, 24*time.Hour); !f.Stale {
 		t.Errorf("the report judged %+v, want stale too", f)
 	}
 }

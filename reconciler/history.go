@@ -13,39 +13,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/berth-nix/berth/activate"
 	"github.com/berth-nix/berth/internal/atomicfile"
+	"github.com/berth-nix/berth/report"
 )
 
 // Attempt is one reconcile that got as far as a new configuration.
-type Attempt struct {
-	ID          string             `json:"id"`
-	Host        string             `json:"host"`
-	Trigger     string             `json:"trigger"`
-	Revision    string             `json:"revision"`
-	Commit      string             `json:"commit,omitempty"`
-	Digest      string             `json:"digest,omitempty"`
-	Signer      string             `json:"signer,omitempty"`
-	Toplevel    string             `json:"toplevel,omitempty"`
-	Previous    string             `json:"previous,omitempty"`
-	Result      string             `json:"result"`
-	Phase       string             `json:"phase,omitempty"`
-	FailedUnits []string           `json:"failed_units,omitempty"`
-	Error       string             `json:"error,omitempty"`
-	Class       string             `json:"class,omitempty"`
-	Durations   map[string]float64 `json:"durations_seconds,omitempty"`
-	Reboot      bool               `json:"reboot_needed,omitempty"`
-	RebootWhy   []string           `json:"reboot_why,omitempty"`
-	// BootOnly says why the system was installed for the next boot
-	// without a live switch.
-	BootOnly string    `json:"boot_only,omitempty"`
-	Started  time.Time `json:"started"`
-	Finished time.Time `json:"finished"`
-	LogPath  string    `json:"log_path,omitempty"`
-	// Diff is what the attempt's system changes compared with the one
-	// that was running (berth history --diff).
-	Diff *activate.ClosureDiff `json:"diff,omitempty"`
-}
+type Attempt = report.Attempt
 
 // History keeps the last Keep attempts as one JSON file each, with the
 // attempt's log beside it.

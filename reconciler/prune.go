@@ -7,29 +7,21 @@ import (
 )
 
 // pruneStage removes staged artifacts nobody needs any more: everything
-// but the applied, the rejected and an in-progress configuration. Staged
-// trees are small, but a host that sees many revisions would otherwise
-// keep every one.
+// but an in-progress configuration, which a resumed attempt installs. The
+// applied and the rejected configurations go too: their files/ trees hold
+// secrets in plaintext, and nothing reads a finished attempt's stage (a
+// retry fetches and stages again; staging reuses nothing that is gone).
 func (r *Reconciler) pruneStage(st State) {
 	if r.StageDir == "" {
 		return
 	}
 	var keep []string
-	for _, rev := range []*Revision{st.Applied, rejectedRev(st.Rejected), inProgressRev(st.InProgress)} {
-		if rev != nil && rev.Digest != "" {
-			keep = append(keep, rev.Digest)
-		}
+	if p := inProgressRev(st.InProgress); p != nil && p.Digest != "" {
+		keep = append(keep, p.Digest)
 	}
 	if err := tree.Prune(r.StageDir, keep); err != nil {
 		r.log().Warn("cannot prune staged configurations", "dir", r.StageDir, "err", err)
 	}
-}
-
-func rejectedRev(r *Rejection) *Revision {
-	if r == nil {
-		return nil
-	}
-	return &r.Revision
 }
 
 func inProgressRev(p *InProgress) *Revision {

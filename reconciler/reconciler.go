@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/berth-nix/berth/activate"
+	"github.com/berth-nix/berth/report"
 	"github.com/berth-nix/berth/source"
 )
 
@@ -57,6 +58,11 @@ type Reconciler struct {
 	// attempts left behind (old generations, roots, garbage); busy says
 	// an attempt is still under way.
 	Retain func(ctx context.Context, busy bool) error
+	// Gate, when set, must admit a new configuration before it is
+	// applied (staged rollouts); GateMaxWait bounds how long an
+	// unanswered gate holds one (zero: no bound).
+	Gate        Gate
+	GateMaxWait time.Duration
 	// LockPath is the file locked for the duration of a reconcile.
 	LockPath string
 	Log      *slog.Logger
@@ -83,12 +89,12 @@ type Options struct {
 
 // Results of a reconcile, as shown to people and mapped to exit codes.
 const (
-	ResultApplied     = "applied"
-	ResultUnchanged   = "unchanged"
-	ResultReverted    = "reverted"
-	ResultFailed      = "failed"
-	ResultRefused     = "refused"
-	ResultInterrupted = "interrupted"
+	ResultApplied     = report.ResultApplied
+	ResultUnchanged   = report.ResultUnchanged
+	ResultReverted    = report.ResultReverted
+	ResultFailed      = report.ResultFailed
+	ResultRefused     = report.ResultRefused
+	ResultInterrupted = report.ResultInterrupted
 )
 
 // Report is what one reconcile did.

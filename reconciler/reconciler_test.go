@@ -271,19 +271,43 @@ func TestHistoryKeepsTheNewest(t *testing.T) {
 	}
 }
 
+// TestStagedConfigurationsArePruned: after an attempt is applied,
+// reverted or interrupted, only an interrupted attempt's staged
+// configuration is left: a finished one's files/ (secrets, in plaintext)
+// is gone.
 func TestStagedConfigurationsArePruned(t *testing.T) {
-	src := &fakeSource{art: art("c1", "sha256:"+strings.Repeat("1", 64))}
-	r := newRec(t, src, &fakeApplier{res: applied})
-	r.StageDir = t.TempDir()
-	for _, d := range []string{"1", "2", "3"} {
-		if err := os.MkdirAll(filepath.Join(r.StageDir, strings.Repeat(d, 64)), 0o700); err != nil {
-			t.Fatal(err)
-		}
-	}
-	r.Run(context.Background(), Options{})
-	ents, _ := os.ReadDir(r.StageDir)
-	if len(ents) != 1 || ents[0].Name() != strings.Repeat("1", 64) {
-		t.Errorf("got %v, want only the applied configuration kept", ents)
+	d1 := "sha256:" + strings.Repeat("1", 64)
+	for _, c := range []struct {
+		name string
+		res  activate.Result
+		keep []string
+	}{
+		{"applied", applied, nil},
+		{"reverted", activate.Result{Outcome: activate.Reverted, Phase: activate.PhaseVerify, Err: fault.Stallingf("units failed")}, nil},
+		{"interrupted", activate.Result{Outcome: activate.Interrupted, Err: context.Canceled}, []string{strings.Repeat("1", 64)}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := newRec(t, &fakeSource{art: art("c1", d1)}, &fakeApplier{res: c.res, journal: true})
+			r.StageDir = t.TempDir()
+			for _, d := range []string{"1", "2", "3"} {
+				secret := filepath.Join(r.StageDir, strings.Repeat(d, 64), "files/etc/db.password")
+				if err := os.MkdirAll(filepath.Dir(secret), 0o700); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(secret, []byte("hunter2\n"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r.Run(context.Background(), Options{})
+			ents, _ := os.ReadDir(r.StageDir)
+			var got []string
+			for _, e := range ents {
+				got = append(got, e.Name())
+			}
+			if strings.Join(got, ",") != strings.Join(c.keep, ",") {
+				t.Errorf("staged after the attempt: %v, want %v", got, c.keep)
+			}
+		})
 	}
 }
 

@@ -4,73 +4,28 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/berth-nix/berth/internal/atomicfile"
 	"github.com/berth-nix/berth/internal/buildinfo"
+	"github.com/berth-nix/berth/report"
 )
 
 // ReportFile is the report's name in the state directory, and the name
 // reporters give it where the admin collects reports.
-const ReportFile = "report.json"
+const ReportFile = report.File
 
 // reportVersion changes when the meaning of a HostReport changes.
-const reportVersion = 1
+const reportVersion = report.Version
 
 // reportTimeout bounds one Reporter.Send.
 const reportTimeout = 15 * time.Second
 
-// HostReport is what a host tells its admin after every reconcile: what
-// it runs, what it last saw, and how its most recent attempt went. It
-// never holds file contents: only revisions, digests, store paths, unit
-// names, phase timings and error messages.
-type HostReport struct {
-	Version      int    `json:"version"`
-	Host         string `json:"host"`
-	AgentVersion string `json:"agent_version"`
-	// Build is the agent's build in full: version, VCS revision and
-	// time, Go version.
-	Build *buildinfo.Info `json:"build,omitempty"`
-	// At is when the reconcile that wrote the report ended; a report that
-	// is not renewed goes stale.
-	At time.Time `json:"at"`
-	// Result is this reconcile's (Result* constants); Reason explains an
-	// unchanged one, Error a failed one.
-	Result string `json:"result"`
-	Reason string `json:"reason,omitempty"`
-	Error  string `json:"error,omitempty"`
-	// Seen is the revision the source last answered, at LastPoll; it has
-	// answered it since SeenSince. With LastPoll and MadeAt a reader
-	// judges, under its own maximum age, whether the source looks frozen
-	// or broken (see HostReport.Freshness).
-	Seen      string    `json:"seen,omitempty"`
-	LastPoll  time.Time `json:"last_poll,omitzero"`
-	SeenSince time.Time `json:"seen_since,omitzero"`
-	// MadeAt is when the newest revision the host accepted was made
-	// (State.MadeAt); freshness is judged from it.
-	MadeAt time.Time `json:"made_at,omitzero"`
-	// Applied is the configuration that runs and is the boot default,
-	// with the identity that signed it when signatures are required.
-	Applied *Revision `json:"applied,omitempty"`
-	// Rejected is the last configuration judged bad, with its signer.
-	Rejected *Rejection `json:"rejected,omitempty"`
-	// Attempt is the most recent attempt, made by this reconcile or an
-	// earlier one: revision, digest, toplevel, result, failing phase,
-	// failed units, error, phase durations, reboot needed, timestamps.
-	Attempt       *Attempt `json:"attempt,omitempty"`
-	FetchFailures int      `json:"fetch_failures,omitempty"`
-	// Drift is set while the running system is not the applied one.
-	Drift *Drift `json:"drift,omitempty"`
-	// RolledBack is set after berth rollback until the branch is applied
-	// again.
-	RolledBack *RolledBack `json:"rolled_back,omitempty"`
-	// PendingBoot is set while the applied system waits for a reboot.
-	PendingBoot *PendingBoot `json:"pending_boot,omitempty"`
-}
+// HostReport is what a host tells its admin after every reconcile; its
+// format is package report's.
+type HostReport = report.HostReport
 
 // Reporter delivers reports off the host, e.g. to an HTTP endpoint or
 // the host's reports/ directory on an SFTP server. Send must respect
@@ -87,20 +42,7 @@ type Reporter interface {
 func ReportPath(stateDir string) string { return filepath.Join(stateDir, ReportFile) }
 
 // ReadReport reads a report file; errors name the file.
-func ReadReport(p string) (HostReport, error) {
-	var rep HostReport
-	data, err := os.ReadFile(p)
-	if err != nil {
-		return rep, err
-	}
-	if err := json.Unmarshal(data, &rep); err != nil {
-		return rep, fmt.Errorf("report %s does not parse: %w", p, err)
-	}
-	if rep.Version != reportVersion || rep.Host == "" {
-		return rep, fmt.Errorf("report %s: version %d, host %q: not a berth report this berth understands", p, rep.Version, rep.Host)
-	}
-	return rep, nil
-}
+func ReadReport(p string) (HostReport, error) { return report.Read(p) }
 
 // report writes this reconcile's report to the state directory and hands
 // it to the Reporter. Neither failure changes the reconcile's outcome.
@@ -151,9 +93,9 @@ func (r *Reconciler) hostReport(w *run, rep Report, prev string) HostReport {
 	return hr
 }
 
-// Freshness judges the source as the host last saw it, at now under
-// maxAge, as State.Freshness does on the host itself.
-func (h HostReport) Freshness(now time.Time, maxAge time.Duration) Freshness {
+// ReportFreshness judges the source as the host that wrote h last saw
+// it, at now under maxAge, as State.Freshness does on the host itself.
+func ReportFreshness(h HostReport, now time.Time, maxAge time.Duration) Freshness {
 	st := State{LastPoll: h.LastPoll, LastSeen: h.Seen, SeenSince: h.SeenSince, MadeAt: h.MadeAt, Applied: h.Applied, FetchFailures: h.FetchFailures}
 	if h.Attempt != nil || h.Result != "" {
 		st.Last = &Summary{Result: h.Result}

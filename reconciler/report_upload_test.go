@@ -107,7 +107,7 @@ func TestHostReportFreshness(t *testing.T) {
 		stale  bool
 	}{{0, false}, {48 * time.Hour, false}, {24 * time.Hour, true}}
 	for _, tt := range tests {
-		if got := rep.Freshness(now, tt.maxAge); got.Stale != tt.stale {
+		if got := ReportFreshness(rep, now, tt.maxAge); got.Stale != tt.stale {
 			t.Errorf("max age %s: got %+v, want stale %v", tt.maxAge, got, tt.stale)
 		}
 	}

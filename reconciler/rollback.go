@@ -14,18 +14,6 @@ import (
 // ResultRolledBack is the result of berth rollback.
 const ResultRolledBack = "rolled-back"
 
-// RolledBack is recorded in state after berth rollback until the branch
-// is applied again. While it is set the running system is the rolled-back
-// one on purpose: it is not reported as drift, and the next reconcile
-// applies the branch again even if its configuration did not change.
-type RolledBack struct {
-	System     string    `json:"system"`
-	Generation int       `json:"generation,omitempty"`
-	From       string    `json:"from,omitempty"`
-	At         time.Time `json:"at"`
-	By         string    `json:"by,omitempty"`
-}
-
 // RollbackRequest is what berth rollback asks of the reconciler.
 type RollbackRequest struct {
 	System     string

@@ -62,7 +62,7 @@ func (r *Reconciler) Run(ctx context.Context, opts Options) (rep Report) {
 		r.pruneStage(w.st)
 		r.retain(ctx, w.st)
 	}()
-	for _, s := range []step{r.checkDrift, r.poll, r.fetch, r.lineage, r.accepted, r.compare, r.apply} {
+	for _, s := range []step{r.checkDrift, r.poll, r.fetch, r.lineage, r.accepted, r.compare, r.gate, r.apply} {
 		if err = s(ctx, w); err != nil {
 			return
 		}

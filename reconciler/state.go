@@ -10,6 +10,7 @@ import (
 
 	"github.com/berth-nix/berth/activate"
 	"github.com/berth-nix/berth/internal/atomicfile"
+	"github.com/berth-nix/berth/report"
 )
 
 // stateVersion changes when the state file's meaning changes.
@@ -60,25 +61,24 @@ type State struct {
 	// PendingBoot is set while an applied system waits for a reboot
 	// (bootonly.go).
 	PendingBoot *PendingBoot `json:"pending_boot,omitempty"`
+	// Gated is set while a new configuration waits for its rollout wave
+	// (gate.go).
+	Gated *Gated `json:"gated,omitempty"`
 }
 
 // Revision identifies one configuration of this host.
-type Revision struct {
-	Revision string    `json:"revision"`
-	Commit   string    `json:"commit,omitempty"`
-	Digest   string    `json:"digest"`
-	Toplevel string    `json:"toplevel,omitempty"`
-	At       time.Time `json:"at"`
-	// Signer is who signed the revision, when a signature was required.
-	Signer string `json:"signer,omitempty"`
-}
+type Revision = report.Revision
 
 // Rejection is a configuration that failed and why.
-type Rejection struct {
-	Revision
-	Phase  string `json:"phase"`
-	Reason string `json:"reason"`
-}
+type Rejection = report.Rejection
+
+// Drift, RolledBack and PendingBoot are the host's state between
+// deployments, reported as they are (drift.go, rollback.go, bootonly.go).
+type (
+	Drift       = report.Drift
+	RolledBack  = report.RolledBack
+	PendingBoot = report.PendingBoot
+)
 
 // InProgress is the journal of an attempt that reached the files phase.
 type InProgress struct {

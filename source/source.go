@@ -42,6 +42,9 @@ type Artifact struct {
 	// Signer is the identity whose signature over the revision was
 	// verified (see source/verify); empty when no signature is required.
 	Signer string
+	// Policy is the fleet's staged-rollout policy (rollout.yaml at the
+	// root of the repository) at this revision; nil when there is none.
+	Policy []byte
 }
 
 // FlakeDir is the staged flake directory.
@@ -60,4 +63,21 @@ type Source interface {
 	// directory and stages it; the Artifact's Revision is what Poll would
 	// have answered at that moment.
 	Fetch(ctx context.Context) (Artifact, error)
+}
+
+// Prober is a Source that can check, on a connection of its own, that
+// its server still answers with this host's credentials. A connection
+// kept idle from earlier would skip name resolution and the firewall's
+// verdict on a new connection: what a switch may have broken.
+type Prober interface {
+	Probe(ctx context.Context) error
+}
+
+// Probe probes src when it is a Prober, and polls it otherwise.
+func Probe(ctx context.Context, src Source) error {
+	if p, ok := src.(Prober); ok {
+		return p.Probe(ctx)
+	}
+	_, err := src.Poll(ctx)
+	return err
 }

@@ -1,6 +1,7 @@
 package files
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -81,10 +82,23 @@ func (in *Installer) snapshot(dir string, ops []op) ([]undo, error) {
 	return out, nil
 }
 
+// testHookBackupRead, when set, runs just before the previous content
+// of the installed path p is read into the backup: the moment an
+// attacker watching the file with inotify would learn that an install is
+// under way.
+var testHookBackupRead func(p string)
+
 func (in *Installer) describe(dir, p string, n int) (undo, error) {
-	t := in.target(p)
 	u := undo{Path: p, Was: wasAbsent}
-	fi, ok, err := lstat(t)
+	l, err := in.locate(p)
+	if errors.Is(err, errOnTheWay) || errors.Is(err, fs.ErrNotExist) {
+		return u, nil
+	}
+	if err != nil {
+		return u, err
+	}
+	defer l.close()
+	fi, ok, err := l.lstat()
 	if err != nil || !ok {
 		return u, err
 	}
@@ -92,17 +106,20 @@ func (in *Installer) describe(dir, p string, n int) (undo, error) {
 	u.UID, u.GID = owner(fi)
 	switch u.Was {
 	case KindLink:
-		u.Link, err = os.Readlink(t)
+		u.Link, err = l.readlink()
 	case KindFile:
 		u.Blob = strconv.Itoa(n)
-		err = copyOut(t, filepath.Join(dir, u.Blob))
+		if testHookBackupRead != nil {
+			testHookBackupRead(p)
+		}
+		err = copyOut(l, filepath.Join(dir, u.Blob))
 	}
 	return u, err
 }
 
-// copyOut copies the file src to dst (mode 0600) and syncs it.
-func copyOut(src, dst string) error {
-	in, err := os.Open(src)
+// copyOut copies the regular file at l to dst (mode 0600) and syncs it.
+func copyOut(l *loc, dst string) error {
+	in, err := l.openFile()
 	if err != nil {
 		return err
 	}

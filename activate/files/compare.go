@@ -3,6 +3,7 @@ package files
 import (
 	"bytes"
 	"errors"
+	"github.com/berth-nix/berth/internal/fault"
 	"io"
 	"io/fs"
 	"os"
@@ -54,34 +55,62 @@ func sameAttrs(w want, fi fs.FileInfo) bool {
 	return w.Kind == KindLink || fi.Mode()&permBits == w.Mode
 }
 
-// sameContent says whether the path t (described by fi) already holds
-// what w installs: the same bytes, or the same link target.
-func sameContent(w want, t string, fi fs.FileInfo) (bool, error) {
+// sameContent says whether the installed path of w (described by fi)
+// already holds what w installs: the same bytes, the same link target,
+// or, for an encrypted file, the same plaintext. Its errors are
+// classified: a file that cannot be decrypted is the revision's fault,
+// anything else the machine's.
+func (in *Installer) sameContent(w want, fi fs.FileInfo) (bool, error) {
 	if kindOf(fi) != w.Kind {
 		return false, nil
 	}
-	if w.Kind == KindLink {
-		cur, err := os.Readlink(t)
-		return err == nil && cur == w.Link, err
+	l, err := in.locate(w.Path)
+	if err != nil {
+		return false, fault.Transientf("files: %w", err)
 	}
+	defer l.close()
+	if w.Kind == KindLink {
+		cur, err := l.readlink()
+		if err != nil {
+			return false, fault.Transientf("files: %w", err)
+		}
+		return cur == w.Link, nil
+	}
+	if w.Decrypt == nil {
+		same, err := sameBytesAt(w, fi, l)
+		if err != nil {
+			return false, fault.Transientf("files: %w", err)
+		}
+		return same, nil
+	}
+	fb, err := l.openFile()
+	if err != nil {
+		return false, fault.Transientf("files: %w", err)
+	}
+	defer fb.Close()
+	return samePlaintext(w, fb)
+}
+
+// sameBytesAt compares w's source with the installed file at l.
+func sameBytesAt(w want, fi fs.FileInfo, l *loc) (bool, error) {
 	src, err := os.Stat(w.Src)
 	if err != nil || src.Size() != fi.Size() {
 		return false, err
 	}
-	return sameBytes(w.Src, t)
-}
-
-func sameBytes(a, b string) (bool, error) {
-	fa, err := os.Open(a)
+	fa, err := os.Open(w.Src)
 	if err != nil {
 		return false, err
 	}
 	defer fa.Close()
-	fb, err := os.Open(b)
+	fb, err := l.openFile()
 	if err != nil {
 		return false, err
 	}
 	defer fb.Close()
+	return sameBytes(fa, fb)
+}
+
+func sameBytes(fa, fb io.Reader) (bool, error) {
 	ba, bb := make([]byte, 64<<10), make([]byte, 64<<10)
 	for {
 		na, ea := io.ReadFull(fa, ba)
@@ -102,12 +131,18 @@ func sameBytes(a, b string) (bool, error) {
 
 func isEOF(err error) bool { return err == io.EOF || err == io.ErrUnexpectedEOF }
 
-// lstat is os.Lstat where a missing path, or one whose parent is not a
-// directory (about to be replaced by one), is reported as absent.
-func lstat(t string) (fs.FileInfo, bool, error) {
-	fi, err := os.Lstat(t)
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+// lstat describes the installed path p without following links, on the
+// way or at its end. A missing path, or one below a path that is not a
+// directory (about to be replaced by one, or refused when it is
+// planned), is reported as absent.
+func (in *Installer) lstat(p string) (fs.FileInfo, bool, error) {
+	l, err := in.locate(p)
+	if errors.Is(err, errOnTheWay) || errors.Is(err, fs.ErrNotExist) {
 		return nil, false, nil
 	}
-	return fi, err == nil, err
+	if err != nil {
+		return nil, false, err
+	}
+	defer l.close()
+	return l.lstat()
 }

@@ -32,6 +32,12 @@ type Installer struct {
 	Root string
 	// StateDir holds manifest.json and backup/<attempt id>/; mode 0700.
 	StateDir string
+	// Decrypt opens the tree's encrypted files (NAME.age); with none, a
+	// tree that has one is refused.
+	Decrypt Decrypter
+	// RequireEncrypted lists installed paths (and everything below them)
+	// or path.Match patterns where a plaintext file is refused.
+	RequireEncrypted []string
 }
 
 func (in *Installer) manifestPath() string { return filepath.Join(in.StateDir, "manifest.json") }
@@ -39,9 +45,6 @@ func (in *Installer) manifestPath() string { return filepath.Join(in.StateDir, "
 func (in *Installer) backupRoot() string { return filepath.Join(in.StateDir, "backup") }
 
 func (in *Installer) backupDir(id string) string { return filepath.Join(in.backupRoot(), id) }
-
-// target is where the installed path p lives on this machine.
-func (in *Installer) target(p string) string { return filepath.Join(in.Root, filepath.FromSlash(p)) }
 
 // Manifest returns the manifest of what is installed now.
 func (in *Installer) Manifest() (Manifest, error) { return loadManifest(in.manifestPath()) }

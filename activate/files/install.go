@@ -3,13 +3,11 @@ package files
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"path/filepath"
 	"syscall"
 
-	"github.com/berth-nix/berth/internal/atomicfile"
 	"github.com/berth-nix/berth/internal/fault"
+	"golang.org/x/sys/unix"
 )
 
 // Install carries out p for the attempt id. Before the first change it
@@ -38,21 +36,28 @@ func (in *Installer) Install(id string, p *Plan) error {
 }
 
 func (in *Installer) apply(o op) error {
-	t := in.target(o.Path)
+	l, err := in.locate(o.Path)
+	if err != nil {
+		return err
+	}
+	defer l.close()
+	if err := l.expect(o); err != nil {
+		return err
+	}
 	switch o.Do {
 	case opWrite:
-		return writeFile(t, o.Src, o.want)
+		return writeFile(l, o.Src, o.want)
 	case opLink:
-		return writeLink(t, o.Link, o.UID, o.GID)
+		return writeLink(l, o.Link, o.UID, o.GID)
 	case opMkdir:
-		return mkdir(t, o.want)
+		return mkdir(l, o.want)
 	case opAttrs:
-		return setAttrs(t, o.want)
+		return setAttrs(l, o.want)
 	case opRemove:
-		return removeSynced(t)
+		return l.remove()
 	case opRmdir:
 		// A directory berth created that now holds other files is left.
-		if err := removeSynced(t); err != nil && !errors.Is(err, syscall.ENOTEMPTY) && !errors.Is(err, syscall.EEXIST) {
+		if err := l.remove(); err != nil && !errors.Is(err, syscall.ENOTEMPTY) && !errors.Is(err, syscall.EEXIST) {
 			return err
 		}
 		return nil
@@ -60,43 +65,55 @@ func (in *Installer) apply(o op) error {
 	return fmt.Errorf("unknown operation %q", o.Do)
 }
 
-// tempName is the fixed temporary name beside t, so a crash leaves at
-// most one stray file per path, replaced by the next attempt.
-func tempName(t string) string {
-	return filepath.Join(filepath.Dir(t), "."+filepath.Base(t)+".berth-new")
-}
-
-// writeFile installs the content of src at t: a temporary file in t's
-// directory gets the content, owner and mode (chown first: it clears
-// setuid bits) and is synced, then renamed over t.
-func writeFile(t, src string, w want) error {
-	tmp := tempName(t)
-	os.Remove(tmp)
-	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
+// expect refuses to change the path when it is no longer what planning
+// saw there: another kind, or another owner.
+func (l *loc) expect(o op) error {
+	fi, ok, err := l.lstat()
 	if err != nil {
 		return err
 	}
+	now, nowUID, nowGID := wasAbsent, -1, -1
+	if ok {
+		now = kindOf(fi)
+		nowUID, nowGID = owner(fi)
+	}
+	if now != o.Was.Kind || (ok && (nowUID != o.Was.UID || nowGID != o.Was.GID)) {
+		return fmt.Errorf("changed since the plan: %s owned by %d:%d, planned for %s owned by %d:%d",
+			orNothing(now), nowUID, nowGID, orNothing(o.Was.Kind), o.Was.UID, o.Was.GID)
+	}
+	return nil
+}
+
+func orNothing(kind string) string {
+	if kind == wasAbsent || kind == "" {
+		return "nothing"
+	}
+	return "a " + kindName(kind)
+}
+
+// writeFile installs the content of src at l: a temporary file in l's
+// directory gets the content, owner and mode (chown first: it clears
+// setuid bits) and is synced, then renamed over l.
+func writeFile(l *loc, src string, w want) error {
+	l.removeTemp()
+	fd, err := unix.Openat(l.fd(), l.tempName(), unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return l.pathErr("create", err)
+	}
+	out := os.NewFile(uintptr(fd), l.tempName())
 	err = fill(out, src, w)
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = os.Rename(tmp, t)
-	}
 	if err != nil {
-		os.Remove(tmp)
+		l.removeTemp()
 		return err
 	}
-	return atomicfile.SyncDir(filepath.Dir(t))
+	return l.replaceWithTemp()
 }
 
 func fill(out *os.File, src string, w want) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	if _, err := io.Copy(out, in); err != nil {
+	if err := copyContent(out, src, w); err != nil {
 		return err
 	}
 	if err := out.Chown(w.UID, w.GID); err != nil {
@@ -108,44 +125,39 @@ func fill(out *os.File, src string, w want) error {
 	return out.Sync()
 }
 
-// writeLink points t at target atomically, owned by uid:gid.
-func writeLink(t, target string, uid, gid int) error {
-	tmp := tempName(t)
-	os.Remove(tmp)
-	if err := os.Symlink(target, tmp); err != nil {
+// writeLink points l at target atomically, owned by uid:gid.
+func writeLink(l *loc, target string, uid, gid int) error {
+	l.removeTemp()
+	if err := unix.Symlinkat(target, l.fd(), l.tempName()); err != nil {
+		return l.pathErr("symlink", err)
+	}
+	if err := unix.Fchownat(l.fd(), l.tempName(), uid, gid, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		l.removeTemp()
+		return l.pathErr("chown", err)
+	}
+	return l.replaceWithTemp()
+}
+
+func mkdir(l *loc, w want) error {
+	if err := unix.Mkdirat(l.fd(), l.name, 0o700); err != nil {
+		return l.pathErr("mkdir", err)
+	}
+	if err := setAttrs(l, w); err != nil {
 		return err
 	}
-	err := os.Lchown(tmp, uid, gid)
-	if err == nil {
-		err = os.Rename(tmp, t)
-	}
+	return l.dir.Sync()
+}
+
+// setAttrs sets the owner and mode of the directory at l through a
+// descriptor of it, so they land on that directory and nowhere else.
+func setAttrs(l *loc, w want) error {
+	d, err := l.openDir()
 	if err != nil {
-		os.Remove(tmp)
 		return err
 	}
-	return atomicfile.SyncDir(filepath.Dir(t))
-}
-
-func mkdir(t string, w want) error {
-	if err := os.Mkdir(t, 0o700); err != nil {
+	defer d.Close()
+	if err := d.Chown(w.UID, w.GID); err != nil {
 		return err
 	}
-	if err := setAttrs(t, w); err != nil {
-		return err
-	}
-	return atomicfile.SyncDir(filepath.Dir(t))
-}
-
-func setAttrs(t string, w want) error {
-	if err := os.Lchown(t, w.UID, w.GID); err != nil {
-		return err
-	}
-	return os.Chmod(t, w.Mode)
-}
-
-func removeSynced(t string) error {
-	if err := os.Remove(t); err != nil {
-		return err
-	}
-	return atomicfile.SyncDir(filepath.Dir(t))
+	return d.Chmod(w.Mode)
 }

@@ -30,7 +30,7 @@ func resolve(e entry, m Meta) (want, error) {
 	if w.GID, err = lookupID(e.Path, "group", a.Group, groupID); err != nil {
 		return w, err
 	}
-	w.Mode, err = modeOf(e, a, m.secret(e.Path))
+	w.Mode, err = modeOf(e, a, m.secret(e.Path) || e.Decrypt != nil)
 	return w, err
 }
 

@@ -23,6 +23,22 @@ const (
 type op struct {
 	Do string
 	want
+	// Was is what planning saw at the path before this op; Install
+	// refuses the op when that has changed.
+	Was found
+}
+
+// found is what is at a path: a kind (wasAbsent for nothing) and owner.
+type found struct {
+	Kind     string
+	UID, GID int
+}
+
+var absent = found{Kind: wasAbsent, UID: -1, GID: -1}
+
+func foundIn(fi fs.FileInfo) found {
+	uid, gid := owner(fi)
+	return found{Kind: kindOf(fi), UID: uid, GID: gid}
 }
 
 // Plan is every change one files tree makes, decided before anything is
@@ -68,6 +84,9 @@ func (in *Installer) Plan(filesDir, metaPath string) (*Plan, error) {
 		return nil, err
 	}
 	entries, err := scan(filesDir)
+	if err == nil {
+		entries, err = in.encrypted(entries)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -119,12 +138,12 @@ type planner struct {
 // add decides what to do for one wanted entry.
 func (pl *planner) add(w want) error {
 	pl.inTree[w.Path] = true
-	fi, ok, err := lstat(pl.in.target(w.Path))
+	fi, ok, err := pl.in.lstat(w.Path)
 	if err != nil {
 		return fault.Transientf("files: %w", err)
 	}
 	if !ok {
-		pl.create(w, true)
+		pl.create(w, true, absent)
 		return nil
 	}
 	have := kindOf(fi)
@@ -135,8 +154,8 @@ func (pl *planner) add(w want) error {
 		if !pl.owned(w.Path, have, false) {
 			return notOurs(w.Path, have)
 		}
-		pl.removals = append(pl.removals, op{Do: removeOp(have), want: want{entry: entry{Path: w.Path, Kind: have}}})
-		pl.create(w, true)
+		pl.removals = append(pl.removals, op{Do: removeOp(have), want: want{entry: entry{Path: w.Path, Kind: have}}, Was: foundIn(fi)})
+		pl.create(w, true, absent)
 		return nil
 	case w.Kind == KindDir:
 		return pl.dir(w, fi)
@@ -156,8 +175,8 @@ func (pl *planner) owned(p, have string, replace bool) bool {
 	return pl.old[p].Kind == have || (replace && have != KindDir)
 }
 
-func (pl *planner) create(w want, created bool) {
-	o := op{want: w}
+func (pl *planner) create(w want, created bool, was found) {
+	o := op{want: w, Was: was}
 	switch w.Kind {
 	case KindDir:
 		o.Do = opMkdir
@@ -184,7 +203,7 @@ func (pl *planner) dir(w want, fi fs.FileInfo) error {
 	ours := pl.old[w.Path].Kind == KindDir && pl.old[w.Path].Created
 	pl.record(w, ours)
 	if (ours || w.Declared) && !sameAttrs(w, fi) {
-		pl.creates = append(pl.creates, op{Do: opAttrs, want: w})
+		pl.creates = append(pl.creates, op{Do: opAttrs, want: w, Was: foundIn(fi)})
 		return nil
 	}
 	pl.plan.unchanged++
@@ -192,16 +211,16 @@ func (pl *planner) dir(w want, fi fs.FileInfo) error {
 }
 
 func (pl *planner) fileOrLink(w want, fi fs.FileInfo) error {
-	same, err := sameContent(w, pl.in.target(w.Path), fi)
+	same, err := pl.in.sameContent(w, fi)
 	if err != nil {
-		return fault.Transientf("files: %w", err)
+		return err
 	}
 	if same && sameAttrs(w, fi) {
 		pl.record(w, false)
 		pl.plan.unchanged++
 		return nil
 	}
-	pl.create(w, false)
+	pl.create(w, false, foundIn(fi))
 	return nil
 }
 
@@ -227,14 +246,14 @@ func (pl *planner) finish(old Manifest) (*Plan, error) {
 // removal decides what to do with a path that left the tree: remove it
 // if it is still what berth put there, leave it otherwise.
 func (pl *planner) removal(r Record) (op, bool, error) {
-	fi, ok, err := lstat(pl.in.target(r.Path))
+	fi, ok, err := pl.in.lstat(r.Path)
 	if err != nil || !ok {
 		return op{}, false, fault.AsTransient(err)
 	}
 	if kindOf(fi) != r.Kind || (r.Kind == KindDir && !r.Created) {
 		return op{}, false, nil
 	}
-	return op{Do: removeOp(r.Kind), want: want{entry: entry{Path: r.Path, Kind: r.Kind}}}, true, nil
+	return op{Do: removeOp(r.Kind), want: want{entry: entry{Path: r.Path, Kind: r.Kind}}, Was: foundIn(fi)}, true, nil
 }
 
 func removeOp(kind string) string {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/berth-nix/berth/internal/fault"
+	"github.com/berth-nix/berth/source/tree"
 )
 
 // Kinds of installed paths.
@@ -34,6 +35,8 @@ type entry struct {
 	// Src is the staged file; Link is a link's target.
 	Src  string
 	Link string
+	// Decrypt is set for an encrypted file (Src is NAME.age, Path NAME).
+	Decrypt Decrypter
 }
 
 // scan walks the staged tree dir without following links and returns its
@@ -132,18 +135,7 @@ func escapes(dir, target string) bool {
 	if dir == "/" {
 		depth = 0
 	}
-	for _, c := range strings.Split(target, "/") {
-		switch c {
-		case "", ".":
-		case "..":
-			if depth--; depth < 0 {
-				return true
-			}
-		default:
-			depth++
-		}
-	}
-	return false
+	return tree.Climbs(depth, target)
 }
 
 func typeName(t fs.FileMode) string {

@@ -106,30 +106,41 @@ func (in *Installer) drop(dir string) error {
 
 // restore makes one path look as u recorded, replacing whatever is there.
 func (in *Installer) restore(dir string, u undo) error {
-	t := in.target(u.Path)
-	os.Remove(tempName(t))
-	if err := clearFor(t, u.Was); err != nil {
+	l, err := in.locate(u.Path)
+	if u.Was == wasAbsent && (errors.Is(err, errOnTheWay) || errors.Is(err, fs.ErrNotExist)) {
+		return nil // its directory is gone too: nothing berth made is there
+	}
+	if err != nil {
+		return err
+	}
+	defer l.close()
+	l.removeTemp()
+	if err := clearFor(l, u.Was); err != nil {
 		return err
 	}
 	w := want{entry: entry{Path: u.Path, Kind: u.Was, Mode: u.Mode}, UID: u.UID, GID: u.GID}
 	switch u.Was {
 	case KindFile:
-		return writeFile(t, filepath.Join(dir, u.Blob), w)
+		return writeFile(l, filepath.Join(dir, u.Blob), w)
 	case KindLink:
-		return writeLink(t, u.Link, u.UID, u.GID)
+		return writeLink(l, u.Link, u.UID, u.GID)
 	case KindDir:
-		if _, err := os.Lstat(t); errors.Is(err, fs.ErrNotExist) {
-			return mkdir(t, w)
+		_, ok, err := l.lstat()
+		switch {
+		case err != nil:
+			return err
+		case ok:
+			return setAttrs(l, w)
 		}
-		return setAttrs(t, w)
+		return mkdir(l, w)
 	}
 	return nil
 }
 
-// clearFor removes what is at t unless it can be replaced in place by a
+// clearFor removes what is at l unless it can be replaced in place by a
 // path of kind was: a file or link by rename, a directory by itself.
-func clearFor(t, was string) error {
-	fi, ok, err := lstat(t)
+func clearFor(l *loc, was string) error {
+	fi, ok, err := l.lstat()
 	if err != nil || !ok {
 		return err
 	}
@@ -137,7 +148,7 @@ func clearFor(t, was string) error {
 	if was != wasAbsent && (have == KindDir) == (was == KindDir) {
 		return nil
 	}
-	err = removeSynced(t)
+	err = l.remove()
 	if was == wasAbsent && errors.Is(err, syscall.ENOTEMPTY) {
 		// A directory berth made now also holds files of others: leave it.
 		return nil

@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/berth-nix/berth/internal/config"
+	"github.com/berth-nix/berth/config"
 	"github.com/berth-nix/berth/reconciler"
 	"github.com/coreos/go-systemd/v22/daemon"
 	"github.com/spf13/cobra"
@@ -41,6 +41,7 @@ func runAgent(ctx context.Context, g *globals) error {
 		return err
 	}
 	startLaptop(ctx, c, a, log)
+	startHubStream(ctx, d.hub, a, log)
 	go watchdog(ctx)
 	daemon.SdNotify(false, daemon.SdNotifyReady)
 	log.Info("agent started", "host", c.Hostname, "schedule", c.Schedule.Cron, "source", d.describe)

@@ -2,30 +2,19 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"regexp"
-	"slices"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
-	"github.com/berth-nix/berth/activate"
-	"github.com/berth-nix/berth/internal/atomicfile"
-	"github.com/berth-nix/berth/nixos"
-	"github.com/berth-nix/berth/source/tree"
+	"github.com/berth-nix/berth/fleet"
 )
 
 // buildFleetOptions are the flags of `berth build-fleet`.
 type buildFleetOptions struct {
-	Fleet, To, HostDir, Attr, SignKey, Nix string
-	Substituters, Hosts                    []string
-	JSON                                   bool
+	fleet.BuildOptions
+	JSON bool
 }
 
 func newBuildFleetCmd(g *globals) *cobra.Command {
@@ -60,36 +49,17 @@ when a host failed. The agent configuration is not read.`,
 	return cmd
 }
 
-// builtHost is one host's line of `berth build-fleet --json`.
-type builtHost struct {
-	Host     string `json:"host"`
-	Toplevel string `json:"toplevel,omitempty"`
-	// Action is "written", "unchanged" (prebuilt.json already said so) or
-	// "failed".
-	Action string `json:"action"`
-	Error  string `json:"error,omitempty"`
-}
-
 func runBuildFleet(ctx context.Context, stdout, stderr io.Writer, o buildFleetOptions) error {
-	hosts, err := fleetHosts(o)
+	out, err := fleet.Build(ctx, o.BuildOptions, stderr)
 	if err != nil {
 		return &exitError{exitUsage, err}
 	}
-	stage, err := os.MkdirTemp("", "berth-build-fleet-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(stage)
-	nix := &nixos.Nix{Command: o.Nix}
-	var out []builtHost
 	failed := 0
-	for _, h := range hosts {
-		b := buildHost(ctx, nix, o, h, stage, stderr)
+	for _, b := range out {
 		if b.Action == "failed" {
 			failed++
-			fmt.Fprintf(stderr, "berth: %s: %s\n", h, b.Error)
+			fmt.Fprintf(stderr, "berth: %s: %s\n", b.Host, b.Error)
 		}
-		out = append(out, b)
 	}
 	if err := printBuilt(stdout, out, o.JSON); err != nil {
 		return err
@@ -100,100 +70,8 @@ func runBuildFleet(ctx context.Context, stdout, stderr io.Writer, o buildFleetOp
 	return nil
 }
 
-// buildHost builds, signs and pushes one host's system, then records it
-// in the host directory.
-func buildHost(ctx context.Context, nix *nixos.Nix, o buildFleetOptions, host, stage string, log io.Writer) builtHost {
-	b := builtHost{Host: host, Action: "failed"}
-	dir := strings.ReplaceAll(o.HostDir, "{hostname}", host)
-	flake, err := stageHost(o.Fleet, dir, stage)
-	if err == nil {
-		b.Toplevel, err = nix.BuildFlake(ctx, flake, strings.ReplaceAll(o.Attr, "{hostname}", host), log)
-	}
-	if err == nil && o.SignKey != "" {
-		err = nix.Sign(ctx, b.Toplevel, o.SignKey, log)
-	}
-	if err == nil {
-		err = nix.CopyTo(ctx, o.To, b.Toplevel, log)
-	}
-	if err == nil {
-		b.Action, err = writeDeclaration(filepath.Join(o.Fleet, dir), activate.Declaration{Toplevel: b.Toplevel, Substituters: o.Substituters})
-	}
-	if err != nil {
-		b.Action, b.Error = "failed", err.Error()
-	}
-	return b
-}
-
-// stageHost resolves the host directory as the agent's source does
-// (symlinks to shared directories inside the fleet become copies) and
-// returns the staged flake directory.
-func stageHost(fleet, dir, stage string) (string, error) {
-	fsys, ok := os.DirFS(fleet).(fs.ReadLinkFS)
-	if !ok {
-		return "", fmt.Errorf("fleet %s: cannot read symbolic links", fleet)
-	}
-	t, err := tree.Resolve(fsys, filepath.ToSlash(dir), tree.Limits{})
-	if err != nil {
-		return "", err
-	}
-	staged, err := t.Stage(stage)
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(staged, "flake"), nil
-}
-
-// writeDeclaration writes dir/prebuilt.json unless it already declares d.
-func writeDeclaration(dir string, d activate.Declaration) (string, error) {
-	path := filepath.Join(dir, activate.PrebuiltFile)
-	data, err := json.MarshalIndent(d, "", "  ")
-	if err != nil {
-		return "", err
-	}
-	data = append(data, '\n')
-	if old, err := os.ReadFile(path); err == nil && string(old) == string(data) {
-		return "unchanged", nil
-	}
-	return "written", atomicfile.WriteFile(path, data, 0o644)
-}
-
-// hostName is what NixOS accepts for networking.hostName.
-var hostName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$`)
-
-// fleetHosts returns the named hosts, or every directory the host
-// directory template matches.
-func fleetHosts(o buildFleetOptions) ([]string, error) {
-	hosts := o.Hosts
-	if len(hosts) == 0 {
-		parent, base := filepath.Split(o.HostDir)
-		if base != "{hostname}" || strings.Contains(parent, "{hostname}") {
-			return nil, fmt.Errorf("build-fleet: host directory %q does not end in {hostname}: name the hosts", o.HostDir)
-		}
-		ents, err := os.ReadDir(filepath.Join(o.Fleet, parent))
-		if err != nil {
-			return nil, fmt.Errorf("build-fleet: %w", err)
-		}
-		for _, e := range ents {
-			fi, err := os.Stat(filepath.Join(o.Fleet, parent, e.Name()))
-			if err == nil && fi.IsDir() && hostName.MatchString(e.Name()) {
-				hosts = append(hosts, e.Name())
-			}
-		}
-	}
-	for _, h := range hosts {
-		if !hostName.MatchString(h) {
-			return nil, fmt.Errorf("build-fleet: host %q: not a valid host name", h)
-		}
-	}
-	slices.Sort(hosts)
-	return slices.Compact(hosts), nil
-}
-
-func printBuilt(w io.Writer, out []builtHost, asJSON bool) error {
+func printBuilt(w io.Writer, out []fleet.Built, asJSON bool) error {
 	if asJSON {
-		if out == nil {
-			out = []builtHost{}
-		}
 		return writeJSON(w, out)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)

@@ -13,9 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/berth-nix/berth/activate"
 	"github.com/berth-nix/berth/e2e/fixture"
+	"github.com/berth-nix/berth/fleet"
 	"github.com/berth-nix/berth/internal/testenv"
+	"github.com/berth-nix/berth/prebuilt"
 )
 
 // TestBuildFleet builds a two-host fleet with real nix, signs and pushes
@@ -25,23 +26,23 @@ func TestBuildFleet(t *testing.T) {
 		testenv.Missing(t, "nix not installed")
 	}
 	unique := fmt.Sprintf("24.05.bf%d", time.Now().UnixNano())
-	fleet := fixture.Fleet(t, fixture.Host{Name: "alpha", Version: unique}, fixture.Host{Name: "beta", Version: unique})
+	repo := fixture.Fleet(t, fixture.Host{Name: "alpha", Version: unique}, fixture.Host{Name: "beta", Version: unique})
 	keys := t.TempDir()
 	sk := filepath.Join(keys, "sk")
 	if out, err := exec.Command("nix-store", "--generate-binary-cache-key", "bf-1", sk, filepath.Join(keys, "pk")).CombinedOutput(); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
 	cache := t.TempDir()
-	o := buildFleetOptions{Fleet: fleet.WorkDir(), To: "file://" + cache, HostDir: "hosts/{hostname}",
+	o := buildFleetOptions{BuildOptions: fleet.BuildOptions{Fleet: repo.WorkDir(), To: "file://" + cache, HostDir: "hosts/{hostname}",
 		Attr: "nixosConfigurations.{hostname}.config.system.build.toplevel", SignKey: sk,
-		Substituters: []string{"https://cache.example.org"}, Nix: "nix", JSON: true}
+		Substituters: []string{"https://cache.example.org"}, Nix: "nix"}, JSON: true}
 
 	got := buildFleet(t, o)
 	for _, b := range got {
 		if b.Action != "written" {
 			t.Fatalf("%s: got %+v, want written", b.Host, b)
 		}
-		d, err := activate.ReadDeclaration(filepath.Join(fleet.WorkDir(), "hosts", b.Host))
+		d, err := prebuilt.Read(filepath.Join(repo.WorkDir(), "hosts", b.Host))
 		if err != nil || d == nil || d.Toplevel != b.Toplevel || d.Substituters[0] != "https://cache.example.org" {
 			t.Errorf("%s: prebuilt.json: got %+v, %v, want toplevel %s", b.Host, d, err, b.Toplevel)
 		}
@@ -60,13 +61,13 @@ func TestBuildFleet(t *testing.T) {
 	}
 }
 
-func buildFleet(t *testing.T, o buildFleetOptions) []builtHost {
+func buildFleet(t *testing.T, o buildFleetOptions) []fleet.Built {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	if err := runBuildFleet(context.Background(), &stdout, &stderr, o); err != nil {
 		t.Fatalf("build-fleet: %v\n%s", err, stderr.String())
 	}
-	var got []builtHost
+	var got []fleet.Built
 	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
 		t.Fatalf("output: %v\n%s", err, stdout.String())
 	}
@@ -74,10 +75,10 @@ func buildFleet(t *testing.T, o buildFleetOptions) []builtHost {
 }
 
 func TestBuildFleetFailedHost(t *testing.T) {
-	fleet := t.TempDir()
-	os.MkdirAll(filepath.Join(fleet, "hosts/empty"), 0o755)
+	repo := t.TempDir()
+	os.MkdirAll(filepath.Join(repo, "hosts/empty"), 0o755)
 	var stdout, stderr bytes.Buffer
-	o := buildFleetOptions{Fleet: fleet, To: "file:///nonexistent", HostDir: "hosts/{hostname}", Attr: "x", Nix: "nix"}
+	o := buildFleetOptions{BuildOptions: fleet.BuildOptions{Fleet: repo, To: "file:///nonexistent", HostDir: "hosts/{hostname}", Attr: "x", Nix: "nix"}}
 	err := runBuildFleet(context.Background(), &stdout, &stderr, o)
 	var ee *exitError
 	if !errors.As(err, &ee) || ee.code != exitFailed {
@@ -85,29 +86,5 @@ func TestBuildFleetFailedHost(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "empty") || !strings.Contains(stdout.String(), "failed") {
 		t.Errorf("stdout %q, stderr %q: want host empty reported failed", stdout.String(), stderr.String())
-	}
-}
-
-func TestFleetHosts(t *testing.T) {
-	fleet := t.TempDir()
-	for _, d := range []string{"hosts/b", "hosts/a", "hosts/.git"} {
-		os.MkdirAll(filepath.Join(fleet, d), 0o755)
-	}
-	os.WriteFile(filepath.Join(fleet, "hosts/README"), nil, 0o644)
-	tests := []struct {
-		o       buildFleetOptions
-		want    string
-		wantErr bool
-	}{
-		{buildFleetOptions{Fleet: fleet, HostDir: "hosts/{hostname}"}, "a,b", false},
-		{buildFleetOptions{Fleet: fleet, HostDir: "hosts/{hostname}", Hosts: []string{"z", "a", "z"}}, "a,z", false},
-		{buildFleetOptions{Fleet: fleet, HostDir: "{hostname}/nixos"}, "", true},
-		{buildFleetOptions{Fleet: fleet, HostDir: "hosts/{hostname}", Hosts: []string{"../x"}}, "", true},
-	}
-	for _, tt := range tests {
-		got, err := fleetHosts(tt.o)
-		if (err != nil) != tt.wantErr || strings.Join(got, ",") != tt.want {
-			t.Errorf("fleetHosts(%+v): got %v, %v, want %q (error %v)", tt.o, got, err, tt.want, tt.wantErr)
-		}
 	}
 }

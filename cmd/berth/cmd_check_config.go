@@ -6,7 +6,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/berth-nix/berth/internal/config"
+	"github.com/berth-nix/berth/config"
 )
 
 func newCheckConfigCmd(g *globals) *cobra.Command {
@@ -55,10 +55,9 @@ func loadConfig(g *globals) (*config.Config, error) {
 func describeSource(c *config.Config) string {
 	switch {
 	case c.Source.Git != nil:
-		return fmt.Sprintf("git %s (branch %s)", c.Source.Git.URL, c.Source.Git.Branch)
+		return c.Source.Git.String()
 	case c.Source.SFTP != nil:
-		s := c.Source.SFTP
-		return fmt.Sprintf("sftp %s@%s:%s", s.User, s.Address, s.Path)
+		return c.Source.SFTP.String()
 	}
 	return "none"
 }

@@ -19,7 +19,6 @@ import (
 	"github.com/berth-nix/berth/internal/testserver"
 	"github.com/berth-nix/berth/source"
 	gitsource "github.com/berth-nix/berth/source/git"
-	sftpsource "github.com/berth-nix/berth/source/sftp"
 )
 
 var initHosts = []string{"laptop1", "laptop2", "laptop3"}
@@ -229,16 +228,7 @@ func checkPublished(t *testing.T, fleet string, digests map[string]string) {
 		t.Fatalf("berth publish: exit %d\n%s", code, out)
 	}
 	for _, h := range initHosts {
-		dir := t.TempDir()
-		src, err := sftpsource.New(sftpsource.Config{Address: sftp.Addr(), User: "berth-" + h, SSHKeyFile: sftp.ClientKeyPath("berth-" + h),
-			KnownHostsFile: sftp.KnownHostsPath(), Host: h, StateDir: filepath.Join(dir, "state"), StageDir: filepath.Join(dir, "stage"), Timeout: time.Minute})
-		if err != nil {
-			t.Fatal(err)
-		}
-		a, err := src.Fetch(context.Background())
-		if err != nil {
-			t.Fatalf("sftp source, %s: %v", h, err)
-		}
+		a := fetchSFTP(t, sftp, h)
 		if a.Digest != digests[h] || a.Host != h {
 			t.Errorf("%s over SFTP: host %s digest %s, want the git artifact's %s", h, a.Host, a.Digest, digests[h])
 		}

@@ -8,8 +8,8 @@ import (
 	"os"
 	"time"
 
-	"github.com/berth-nix/berth/internal/control"
 	"github.com/berth-nix/berth/reconciler"
+	"github.com/berth-nix/berth/reconciler/control"
 	"github.com/spf13/cobra"
 )
 

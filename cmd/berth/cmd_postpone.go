@@ -7,8 +7,8 @@ import (
 	"io/fs"
 	"time"
 
-	"github.com/berth-nix/berth/internal/config"
-	"github.com/berth-nix/berth/internal/control"
+	"github.com/berth-nix/berth/config"
+	"github.com/berth-nix/berth/reconciler/control"
 	"github.com/spf13/cobra"
 )
 

@@ -14,7 +14,7 @@ func TestPublishCommand(t *testing.T) {
 	fleet, chroots := t.TempDir(), t.TempDir()
 	os.MkdirAll(filepath.Join(fleet, "hosts/alpha"), 0o755)
 	os.WriteFile(filepath.Join(fleet, "hosts/alpha/flake.nix"), []byte("{ }\n"), 0o644)
-	os.MkdirAll(filepath.Join(chroots, "alpha/config"), 0o755)
+	os.MkdirAll(filepath.Join(chroots, "alpha/config"), 0o750)
 	publish := func(extra ...string) ([]publishResult, int, string) {
 		var out, errOut bytes.Buffer
 		args := append([]string{"publish", "--fleet", fleet, "--chroots", chroots, "--json"}, extra...)

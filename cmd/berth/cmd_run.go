@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/berth-nix/berth/internal/control"
 	"github.com/berth-nix/berth/reconciler"
+	"github.com/berth-nix/berth/reconciler/control"
 	"github.com/spf13/cobra"
 )
 

@@ -8,7 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/berth-nix/berth/internal/control"
+	"github.com/berth-nix/berth/reconciler/control"
 	"github.com/spf13/cobra"
 )
 
@@ -50,6 +50,7 @@ func runStatus(ctx context.Context, g *globals, asJSON bool) error {
 	printReboot(g.stdout, reboot)
 	printRebootPlan(g.stdout, reboot)
 	printDeferral(g.stdout, s.State.Deferred)
+	printGated(g.stdout, s.State.Gated)
 	return nil
 }
 

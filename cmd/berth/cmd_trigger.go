@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/berth-nix/berth/internal/control"
+	"github.com/berth-nix/berth/reconciler/control"
 	"github.com/spf13/cobra"
 )
 

@@ -7,7 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berth-nix/berth/internal/buildinfo"
-	"github.com/berth-nix/berth/internal/control"
+	"github.com/berth-nix/berth/reconciler/control"
 )
 
 func newVersionCmd(g *globals) *cobra.Command {

@@ -80,33 +80,3 @@ func TestStatusShowsBuild(t *testing.T) {
 		t.Errorf("status --json: build %+v, report %+v; want %+v and the report's %+v", got.Build, got.Report, bi, agentBuild)
 	}
 }
-
-// TestFleetStatusShowsBerth: fleet status names each host's berth, from
-// its report, in the table and in JSON.
-func TestFleetStatusShowsBerth(t *testing.T) {
-	reports := t.TempDir()
-	for host, v := range map[string]string{"alpha": "0.1.0+1a2b3c4d5e6f", "beta": "0.2.0"} {
-		rep := report(host, "sha256:a", fleetNow)
-		rep.AgentVersion = v
-		writeReport(t, filepath.Join(reports, host+".json"), rep)
-	}
-	o := fleetOptions{Reports: reports, HostDir: "hosts/{hostname}", StaleAfter: 45 * time.Minute}
-	var out bytes.Buffer
-	if err := runFleetStatus(&out, o, fleetNow); err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{"BERTH", "0.1.0+1a2b3c4d5e6f", "0.2.0"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("table lacks %q:\n%s", want, out.String())
-		}
-	}
-	out.Reset()
-	o.JSON = true
-	if err := runFleetStatus(&out, o, fleetNow); err != nil {
-		t.Fatal(err)
-	}
-	var v fleetView
-	if err := json.Unmarshal(out.Bytes(), &v); err != nil || len(v.Hosts) != 2 || v.Hosts[0].Berth != "0.1.0+1a2b3c4d5e6f" || v.Hosts[1].Berth != "0.2.0" {
-		t.Errorf("fleet status --json: got %+v (%v), want alpha on 0.1.0+1a2b3c4d5e6f and beta on 0.2.0", v.Hosts, err)
-	}
-}

@@ -8,10 +8,10 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/berth-nix/berth/config"
 	"github.com/berth-nix/berth/internal/buildinfo"
-	"github.com/berth-nix/berth/internal/config"
-	"github.com/berth-nix/berth/internal/control"
 	"github.com/berth-nix/berth/reconciler"
+	"github.com/berth-nix/berth/reconciler/control"
 )
 
 // Read commands ask the running agent first and fall back to the files it
@@ -61,11 +61,7 @@ func runViaAgent(ctx context.Context, c *config.Config, retry bool) (reconciler.
 	if err != nil {
 		return reconciler.Report{}, err
 	}
-	rep := reconciler.Report{Result: r.Result, Revision: r.Revision, Reason: r.Reason, Attempt: r.Attempt}
-	if r.Error != "" {
-		rep.Err = errors.New(r.Error)
-	}
-	return rep, nil
+	return r.Report(), nil
 }
 
 // printSchedule adds the pause and the next poll to berth status.

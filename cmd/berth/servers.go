@@ -10,11 +10,11 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/berth-nix/berth/internal/config"
-	"github.com/berth-nix/berth/internal/control"
-	"github.com/berth-nix/berth/internal/metrics"
+	"github.com/berth-nix/berth/config"
 	"github.com/berth-nix/berth/internal/webhook"
 	"github.com/berth-nix/berth/reconciler"
+	"github.com/berth-nix/berth/reconciler/control"
+	"github.com/berth-nix/berth/reconciler/metrics"
 )
 
 // pauseStore is where the pause lives: beside the state file, so that it

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/berth-nix/berth/internal/control"
 	"github.com/berth-nix/berth/reconciler"
+	"github.com/berth-nix/berth/reconciler/control"
 )
 
 // statusJSON is berth status --json: the agent's status and whether the

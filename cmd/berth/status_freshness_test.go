@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/berth-nix/berth/internal/control"
 	"github.com/berth-nix/berth/reconciler"
+	"github.com/berth-nix/berth/reconciler/control"
 )
 
 func TestStatusShowsSignerAndStaleness(t *testing.T) {

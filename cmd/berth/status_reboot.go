@@ -5,9 +5,9 @@ import (
 	"io"
 	"strings"
 
-	"github.com/berth-nix/berth/internal/reboot"
 	"github.com/berth-nix/berth/nixos"
 	"github.com/berth-nix/berth/reconciler"
+	"github.com/berth-nix/berth/reconciler/reboot"
 )
 
 // rebootInfo says whether the running system needs a reboot to take full

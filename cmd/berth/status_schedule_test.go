@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/berth-nix/berth/internal/control"
+	"github.com/berth-nix/berth/reconciler/control"
 )
 
 // TestStatusNextPoll: berth status never shows a next poll in the past:

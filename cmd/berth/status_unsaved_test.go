@@ -13,11 +13,11 @@ import (
 	"testing"
 
 	"github.com/berth-nix/berth/activate"
-	"github.com/berth-nix/berth/internal/config"
-	"github.com/berth-nix/berth/internal/control"
+	"github.com/berth-nix/berth/config"
 	"github.com/berth-nix/berth/internal/fault"
 	"github.com/berth-nix/berth/internal/testenv"
 	"github.com/berth-nix/berth/reconciler"
+	"github.com/berth-nix/berth/reconciler/control"
 	"github.com/berth-nix/berth/source"
 )
 

@@ -9,12 +9,13 @@ import (
 
 	"github.com/berth-nix/berth/activate"
 	"github.com/berth-nix/berth/activate/files"
+	"github.com/berth-nix/berth/config"
 	"github.com/berth-nix/berth/health"
-	"github.com/berth-nix/berth/internal/config"
 	"github.com/berth-nix/berth/nixos"
 	"github.com/berth-nix/berth/reconciler"
+	"github.com/berth-nix/berth/reconciler/hubclient"
+	"github.com/berth-nix/berth/secrets"
 	gitsource "github.com/berth-nix/berth/source/git"
-	"github.com/berth-nix/berth/source/tree"
 )
 
 // deps is the agent assembled from its configuration.
@@ -22,6 +23,7 @@ type deps struct {
 	rec      *reconciler.Reconciler
 	act      *activate.Activator
 	sd       *nixos.Systemd
+	hub      *hubclient.Client
 	describe string
 }
 
@@ -59,8 +61,9 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 		GCRoots:  c.Nix.GCRootDir,
 		Root:     "/",
 		LockPath: "/run/nixos/switch-to-configuration.lock",
-		Files:    &files.Installer{Root: c.Files.Root, StateDir: filepath.Join(c.StateDir, "files")},
-		Differ:   nix,
+		Files: &files.Installer{Root: c.Files.Root, StateDir: filepath.Join(c.StateDir, "files"),
+			Decrypt: &secrets.HostKey{Path: c.Files.HostKey}, RequireEncrypted: c.Trust.RequireEncryptedFiles},
+		Differ: nix,
 	}
 	rec := &reconciler.Reconciler{
 		Host: c.Hostname, Source: src, Lineage: lineage, AllowRewrite: allowRewrite(c),
@@ -71,7 +74,16 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 		StageDir: filepath.Join(c.StateDir, "stage"),
 		Log:      log,
 	}
-	rec.Reporter = newReporter(c, inner)
+	hc, err := newHubClient(c, log)
+	if err != nil {
+		sd.Close()
+		return nil, &exitError{exitUsage, err}
+	}
+	rec.Reporter = newReporter(c, inner, hc)
+	rec.Gate = reconciler.DelayGate{Host: c.Hostname}
+	if hc != nil {
+		rec.Gate, rec.GateMaxWait = hc, c.Hub.MaxWait
+	}
 	withHealth(c, act, inner, sd)
 	withRetention(c, rec, sd, log)
 	withDrift(c, rec)
@@ -79,7 +91,7 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 		sd.Close()
 		return nil, err
 	}
-	return &deps{rec: rec, act: act, sd: sd, describe: src.String()}, nil
+	return &deps{rec: rec, act: act, sd: sd, hub: hc, describe: src.String()}, nil
 }
 
 // newBuilder builds flakes, or fetches the system a host directory
@@ -89,14 +101,12 @@ func newBuilder(c *config.Config, nix *nixos.Nix) *activate.Prebuilt {
 }
 
 func newGitSource(c *config.Config) (*gitsource.Source, error) {
-	g := c.Source.Git
-	return gitsource.New(gitsource.Config{
-		URL: g.URL, Branch: g.Branch, Host: c.Hostname, HostDir: c.Expand(c.Source.HostDir),
+	return gitsource.New(c.Source.Git.Apply(gitsource.Config{
+		Host: c.Hostname, HostDir: c.Expand(c.Source.HostDir),
 		StateDir: filepath.Join(c.StateDir, "git"), StageDir: filepath.Join(c.StateDir, "stage"),
-		TokenFile: g.TokenFile, HTTPUser: g.Username, SSHKeyFile: g.SSHKeyFile, KnownHostsFile: g.KnownHostsFile,
-		Timeout: c.Source.Timeout, MaxFetchBytes: c.Source.MaxFetchBytes,
-		Limits: tree.Limits{MaxFiles: c.Source.MaxFiles, MaxBytes: c.Source.MaxBytes, MaxDepth: c.Source.MaxDepth},
-	})
+		Timeout: c.Source.Timeout, MaxFetchBytes: c.Source.MaxFetchBytes, Limits: c.Source.Limits(),
+		Signing: gitSigning(c),
+	}))
 }
 
 func policyOf(a config.Activation) activate.Policy {

@@ -2,12 +2,11 @@ package main
 
 import (
 	"context"
-	"net/http"
 	"slices"
 
 	"github.com/berth-nix/berth/activate"
+	"github.com/berth-nix/berth/config"
 	"github.com/berth-nix/berth/health"
-	"github.com/berth-nix/berth/internal/config"
 	"github.com/berth-nix/berth/nixos"
 	"github.com/berth-nix/berth/source"
 )
@@ -30,17 +29,9 @@ func withHealth(c *config.Config, act *activate.Activator, src source.Source, sd
 	}
 }
 
-// reachability polls src on a fresh connection: idle connections kept
-// from before the switch would skip name resolution and the firewall's
-// verdict on a new connection, which are what a switch may have broken.
+// reachability probes src on a connection of its own (source.Probe).
 func reachability(src source.Source) func(context.Context) error {
-	return func(ctx context.Context) error {
-		if t, ok := http.DefaultTransport.(*http.Transport); ok {
-			t.CloseIdleConnections()
-		}
-		_, err := src.Poll(ctx)
-		return err
-	}
+	return func(ctx context.Context) error { return source.Probe(ctx, src) }
 }
 
 func hooksOf(hs []config.Hook) []activate.Hook {

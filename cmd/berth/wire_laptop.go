@@ -7,12 +7,12 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/berth-nix/berth/internal/config"
-	"github.com/berth-nix/berth/internal/logind"
-	"github.com/berth-nix/berth/internal/notify"
-	"github.com/berth-nix/berth/internal/power"
-	"github.com/berth-nix/berth/internal/reboot"
+	"github.com/berth-nix/berth/config"
 	"github.com/berth-nix/berth/reconciler"
+	"github.com/berth-nix/berth/reconciler/logind"
+	"github.com/berth-nix/berth/reconciler/notify"
+	"github.com/berth-nix/berth/reconciler/power"
+	"github.com/berth-nix/berth/reconciler/reboot"
 )
 
 // startLaptop wires what the configuration enables around the agent:

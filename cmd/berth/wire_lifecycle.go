@@ -9,10 +9,10 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/berth-nix/berth/internal/config"
-	"github.com/berth-nix/berth/internal/notify"
+	"github.com/berth-nix/berth/config"
 	"github.com/berth-nix/berth/nixos"
 	"github.com/berth-nix/berth/reconciler"
+	"github.com/berth-nix/berth/reconciler/notify"
 )
 
 // withRetention prunes old system generations, berth's candidate root and,

@@ -3,11 +3,10 @@ package main
 import (
 	"path/filepath"
 
-	"github.com/berth-nix/berth/internal/config"
+	"github.com/berth-nix/berth/config"
 	"github.com/berth-nix/berth/reconciler"
 	"github.com/berth-nix/berth/source"
 	sftpsource "github.com/berth-nix/berth/source/sftp"
-	"github.com/berth-nix/berth/source/tree"
 )
 
 // describedSource is a source that describes itself without secrets.
@@ -21,9 +20,6 @@ type describedSource interface {
 func newSource(c *config.Config) (describedSource, reconciler.Lineage, error) {
 	if c.Source.SFTP != nil {
 		s, err := newSFTPSource(c)
-		if err == nil {
-			err = withSFTPSigning(c, s)
-		}
 		if err != nil {
 			return nil, nil, err
 		}
@@ -33,22 +29,16 @@ func newSource(c *config.Config) (describedSource, reconciler.Lineage, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	signed, err := withGitSigning(c, s)
-	if err != nil {
-		return nil, nil, err
-	}
-	return signed, s, nil
+	return s, s, nil
 }
 
 func newSFTPSource(c *config.Config) (*sftpsource.Source, error) {
-	s := c.Source.SFTP
-	return sftpsource.New(sftpsource.Config{
-		Address: s.Address, User: s.User, SSHKeyFile: s.SSHKeyFile, KnownHostsFile: s.KnownHostsFile,
-		Path: s.Path, Host: c.Hostname,
+	return sftpsource.New(c.Source.SFTP.Apply(sftpsource.Config{
+		Host:     c.Hostname,
 		StateDir: filepath.Join(c.StateDir, "sftp"), StageDir: filepath.Join(c.StateDir, "stage"),
-		Timeout: c.Source.Timeout,
-		Limits:  tree.Limits{MaxFiles: c.Source.MaxFiles, MaxBytes: c.Source.MaxBytes, MaxDepth: c.Source.MaxDepth},
-	})
+		Timeout: c.Source.Timeout, Limits: c.Source.Limits(),
+		AllowedSigners: c.Trust.SFTP.AllowedSigners,
+	}))
 }
 
 // allowRewrite is source.git.allow_history_rewrite, false for other

@@ -25,6 +25,7 @@ NotifyAccess=main
 ExecStart={{.ExecStart}}
 Restart=on-failure
 RestartSec=2
+MemoryMax=3G
 StateDirectory=berth
 Environment=PATH={{.Path}}
 {{- if .WatchdogSec}}

@@ -40,6 +40,24 @@ func (c Class) String() string {
 	return "unknown"
 }
 
+// ParseClass returns the Class whose String is s; any other s is Unknown.
+func ParseClass(s string) Class {
+	for _, c := range []Class{Transient, Stalling, NoOp} {
+		if c.String() == s {
+			return c
+		}
+	}
+	return Unknown
+}
+
+// As marks err as c; Unknown leaves err unclassified, and nil stays nil.
+func As(c Class, err error) error {
+	if c == Unknown {
+		return err
+	}
+	return wrap(c, err)
+}
+
 // Error carries a Class alongside the error it classifies.
 type Error struct {
 	Class Class

@@ -33,3 +33,20 @@ func TestClassSurvivesWrapping(t *testing.T) {
 		t.Errorf("AsTransient(nil) should be nil")
 	}
 }
+
+func TestParseClass(t *testing.T) {
+	for _, c := range []Class{Unknown, Transient, Stalling, NoOp} {
+		if got := ParseClass(c.String()); got != c {
+			t.Errorf("ParseClass(%q): got %v, want %v", c.String(), got, c)
+		}
+		if got := ClassOf(As(c, errors.New("x"))); got != c {
+			t.Errorf("As(%v): got class %v", c, got)
+		}
+	}
+	if got := ParseClass("bogus"); got != Unknown {
+		t.Errorf("ParseClass(bogus): got %v, want unknown", got)
+	}
+	if As(Stalling, nil) != nil {
+		t.Error("As(Stalling, nil) is not nil")
+	}
+}

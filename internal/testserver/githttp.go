@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -22,6 +23,8 @@ type GitHTTP struct {
 	repo    *Repo
 	backend http.Handler
 	meter
+
+	conns atomic.Int64 // TCP connections accepted
 
 	mu     sync.Mutex
 	token  string
@@ -69,6 +72,9 @@ func (g *GitHTTP) AuthURL() string {
 	return "http://git:" + g.token + "@" + g.addr + "/" + filepath.Base(g.repo.bare)
 }
 
+// Conns is how many TCP connections the server has accepted.
+func (g *GitHTTP) Conns() int64 { return g.conns.Load() }
+
 // Addr is the server's host:port.
 func (g *GitHTTP) Addr() string { return g.addr }
 
@@ -110,7 +116,11 @@ func (g *GitHTTP) SetDown(down bool) {
 }
 
 func (g *GitHTTP) serve(ln net.Listener) {
-	srv := &http.Server{Handler: g.meter.wrap(http.HandlerFunc(g.handle))}
+	srv := &http.Server{Handler: g.meter.wrap(http.HandlerFunc(g.handle)), ConnState: func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			g.conns.Add(1)
+		}
+	}}
 	g.mu.Lock()
 	g.srv = srv
 	g.mu.Unlock()

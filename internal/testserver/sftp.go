@@ -29,7 +29,9 @@ var userName = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,30}$`)
 //
 // Each user's chroot, ChrootDir(user), holds:
 //
-//	config/   root-owned, mode 0755: the user can read, not write
+//	config/   root:<the user's group>, mode 0750: the user can read, not
+//	          write; other users of this machine cannot read it (as
+//	          contrib/sftp-server/add-host and services.berth-server make it)
 //	reports/  owned by the user: the user can write
 type SFTP struct {
 	*sshd
@@ -95,7 +97,7 @@ func sftpRoot(t testing.TB) string {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	for _, d := range []string{dir, dir + "/chroot", dir + "/keys"} {
-		mkdirMode(t, d, 0o755, 0)
+		mkdirMode(t, d, 0o755, 0, 0)
 	}
 	return dir
 }
@@ -106,11 +108,11 @@ func (s *SFTP) addUser(t testing.TB, name, keyDir string) {
 	if !userName.MatchString(name) {
 		t.Fatalf("testserver: SFTP user %q: want a name matching %s", name, userName)
 	}
-	uid := ensureUser(t, name)
+	uid, gid := ensureUser(t, name)
 	root := s.ChrootDir(name)
-	mkdirMode(t, root, 0o755, 0)
-	mkdirMode(t, root+"/config", 0o755, 0)
-	mkdirMode(t, root+"/reports", 0o755, uid)
+	mkdirMode(t, root, 0o755, 0, 0)
+	mkdirMode(t, root+"/config", 0o750, 0, gid)
+	mkdirMode(t, root+"/reports", 0o755, uid, -1)
 	key := filepath.Join(keyDir, name)
 	keygen(t, key, name)
 	s.keys[name] = key
@@ -126,12 +128,12 @@ func (s *SFTP) addUser(t testing.TB, name, keyDir string) {
 	}
 }
 
-// ensureUser returns the uid of system user name, creating it first when
+// ensureUser returns the uid and gid of system user name, creating it first when
 // it does not exist. The account's password field is "*" (no password
 // login) rather than useradd's "!" (locked): without PAM, sshd refuses
 // every login, key logins included, to a locked account. A reused locked
 // account is changed the same way.
-func ensureUser(t testing.TB, name string) int {
+func ensureUser(t testing.TB, name string) (int, int) {
 	t.Helper()
 	if _, err := user.Lookup(name); err != nil {
 		_, err := run("useradd", "--system", "--no-create-home", "--home-dir", "/",
@@ -150,10 +152,11 @@ func ensureUser(t testing.TB, name string) int {
 		t.Fatalf("testserver: system user %s: %v", name, err)
 	}
 	uid, _ := strconv.Atoi(u.Uid)
-	return uid
+	gid, _ := strconv.Atoi(u.Gid)
+	return uid, gid
 }
 
-func mkdirMode(t testing.TB, dir string, mode os.FileMode, uid int) {
+func mkdirMode(t testing.TB, dir string, mode os.FileMode, uid, gid int) {
 	t.Helper()
 	if err := os.MkdirAll(dir, mode); err != nil {
 		t.Fatalf("testserver: %v", err)
@@ -161,7 +164,7 @@ func mkdirMode(t testing.TB, dir string, mode os.FileMode, uid int) {
 	if err := os.Chmod(dir, mode); err != nil {
 		t.Fatalf("testserver: %v", err)
 	}
-	if err := os.Chown(dir, uid, -1); err != nil {
+	if err := os.Chown(dir, uid, gid); err != nil {
 		t.Fatalf("testserver: %v", err)
 	}
 }

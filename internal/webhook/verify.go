@@ -111,7 +111,9 @@ func verifyGeneric(h http.Header, body, secret []byte, now time.Time) error {
 	return check(ok && macEqual(v, secret, msg))
 }
 
-// Sign returns the generic scheme's headers for body at now.
+// Sign returns the generic scheme's headers for body at now, as a sender
+// computes them (the hub's tests and load generator send with it;
+// contrib/hooks/post-receive does the same in shell).
 func Sign(secret, body []byte, now time.Time) http.Header {
 	ts := strconv.FormatInt(now.Unix(), 10)
 	h := http.Header{}

@@ -2,7 +2,7 @@
 # options it sets outside services.berth are declared here loosely, and
 # pkgs.formats.yaml writes JSON (which is YAML). The environment variable
 # BERTH_NIXPKGS_LIB names the lib directory (nixpkgs/lib, or lib/ of
-# nix-community/nixpkgs.lib). Used by internal/config/module_test.go and
+# nix-community/nixpkgs.lib). Used by config/module_test.go and
 # nixos/module_eval_test.go:
 #
 #   BERTH_NIXPKGS_LIB=/path/to/lib nix-instantiate --eval --strict --json \

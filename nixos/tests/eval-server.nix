@@ -47,7 +47,7 @@ lib.all (x: x) [
   (expect "no forwarding, no TTY" (has "DisableForwarding yes" && has "PermitTTY no"))
   (expect "restricted key" (c.users.users.berth-laptop1.openssh.authorizedKeys.keys == [ "restrict ssh-ed25519 AAAAkey1 root@laptop1" ]))
   (expect "system user" c.users.users.l2.isSystemUser)
-  (expect "chroot dirs" (lib.elem "d /srv/berth/laptop1/config 0755 root root -" c.systemd.tmpfiles.rules
+  (expect "chroot dirs" (lib.elem "d /srv/berth/laptop1/config 0750 root berth-laptop1 -" c.systemd.tmpfiles.rules
     && lib.elem "d /srv/berth/laptop2/reports 0750 l2 l2 -" c.systemd.tmpfiles.rules))
   (expect "no publish unit unless enabled" (!(c.systemd.services ? berth-publish)))
 ]

@@ -1,6 +1,6 @@
 # Lists the configuration keys services.berth.settings declares, as the
 # dotted paths config.Keys() uses ("source.git.url", "checks[].name").
-# internal/config/keys_test.go compares the two.
+# config/keys_test.go compares the two.
 #
 #   nix-instantiate --eval --strict --json nixos/tests/option-keys.nix
 #

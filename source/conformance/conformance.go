@@ -54,6 +54,8 @@ func Run(t *testing.T, newFixture Factory) {
 		{"OtherHostOnly", testOtherHostOnly},
 		{"SharedModuleLink", testSharedModuleLink},
 		{"EscapingLinkRefused", testEscapingLink},
+		{"FilesLinkKeptAsLink", testFilesLink},
+		{"FilesLinkLeavingFilesRefused", testFilesLinkLeaving},
 		{"MissingHostDir", testMissingHostDir},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.test(t, newFixture(t)) })
@@ -168,6 +170,41 @@ func testEscapingLink(t *testing.T, f Fixture) {
 	}
 	if want := HostDir + "/secrets"; !contains(err, want) {
 		t.Errorf("got %v, want it to name %s", err, want)
+	}
+}
+
+// testFilesLink: a link below files/ that points inside it is staged as
+// the same link (and so installed as a link), not as a copy; changing
+// its target is a new configuration.
+func testFilesLink(t *testing.T, f Fixture) {
+	f.WriteFile(HostDir+"/files/etc/h6-target", "target\n")
+	f.Symlink(HostDir+"/files/etc/h6-link", "h6-target")
+	seed(f)
+	first := fetch(t, f)
+	p := filepath.Join(first.FilesDir(), "etc/h6-link")
+	if target, err := os.Readlink(p); err != nil || target != "h6-target" {
+		t.Errorf("%s: got link to %q (%v), want a link to h6-target", p, target, err)
+	}
+	f.Remove(HostDir + "/files/etc/h6-link")
+	f.Symlink(HostDir+"/files/etc/h6-link", "motd")
+	f.Publish()
+	if second := fetch(t, f); second.Digest == first.Digest {
+		t.Errorf("a new link target left the digest at %s", first.Digest)
+	}
+}
+
+// testFilesLinkLeaving: a link below files/ pointing out of it (here at
+// the flake) is refused, naming the link, even though it stays inside
+// the repository.
+func testFilesLinkLeaving(t *testing.T, f Fixture) {
+	f.Symlink(HostDir+"/files/etc/h6-flake", "../../flake.nix")
+	seed(f)
+	_, err := f.Source.Fetch(ctx(t))
+	if fault.ClassOf(err) != fault.Stalling {
+		t.Fatalf("got %v (class %v), want a stalling error", err, fault.ClassOf(err))
+	}
+	if want := HostDir + "/files/etc/h6-flake: symlink to ../../flake.nix leaves files/"; !contains(err, want) {
+		t.Errorf("got %v, want it to contain %q", err, want)
 	}
 }
 

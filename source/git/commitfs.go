@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
@@ -25,6 +26,26 @@ type commitFS struct {
 	root  *object.Tree
 	store storer.EncodedObjectStorer
 	mtime time.Time
+	// trees keeps the trees decoded so far: every lookup walks from the
+	// root, and decoding a large tree once per entry below it would make
+	// reading a wide directory quadratic.
+	trees map[plumbing.Hash]*object.Tree
+}
+
+func newCommitFS(root *object.Tree, store storer.EncodedObjectStorer, mtime time.Time) commitFS {
+	return commitFS{root: root, store: store, mtime: mtime, trees: map[plumbing.Hash]*object.Tree{}}
+}
+
+// tree returns the tree h, decoded once.
+func (c commitFS) tree(h plumbing.Hash) (*object.Tree, error) {
+	if t, ok := c.trees[h]; ok {
+		return t, nil
+	}
+	t, err := object.GetTree(c.store, h)
+	if err == nil && c.trees != nil {
+		c.trees[h] = t
+	}
+	return t, err
 }
 
 var (
@@ -58,7 +79,7 @@ func (c commitFS) lookup(op, name string) (*object.TreeEntry, error) {
 		if e.Mode != filemode.Dir {
 			return nil, &fs.PathError{Op: op, Path: name, Err: fs.ErrNotExist}
 		}
-		if t, err = object.GetTree(c.store, e.Hash); err != nil {
+		if t, err = c.tree(e.Hash); err != nil {
 			return nil, &fs.PathError{Op: op, Path: name, Err: err}
 		}
 	}
@@ -119,23 +140,38 @@ func (c commitFS) ReadLink(name string) (string, error) {
 	return f.Contents()
 }
 
-// ReadDir lists the directory name, sorted by file name.
+// ReadDir lists the directory name, sorted by file name. It reads the
+// directory's tree only: an entry's size is read when its Info is asked
+// for, so listing a huge directory costs no blob reads.
 func (c commitFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	t, err := c.dir("readdir", name)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]fs.DirEntry, 0, len(t.Entries))
-	for i := range t.Entries {
-		fi, err := c.info(path.Join(name, t.Entries[i].Name), &t.Entries[i])
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, fs.FileInfoToDirEntry(fi))
+	for _, e := range t.Entries {
+		out = append(out, dirEntry{c: c, dir: name, e: e})
 	}
 	slices.SortFunc(out, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 	return out, nil
 }
+
+// dirEntry is one entry of a tree, described without reading its blob.
+type dirEntry struct {
+	c   commitFS
+	dir string
+	e   object.TreeEntry
+}
+
+func (d dirEntry) Name() string { return d.e.Name }
+func (d dirEntry) IsDir() bool  { return d.e.Mode == filemode.Dir }
+func (d dirEntry) Type() fs.FileMode {
+	if d.IsDir() {
+		return fs.ModeDir
+	}
+	return modeOf(d.e.Mode).Type()
+}
+func (d dirEntry) Info() (fs.FileInfo, error) { return d.c.info(path.Join(d.dir, d.e.Name), &d.e) }
 
 // dir returns the tree of directory name.
 func (c commitFS) dir(op, name string) (*object.Tree, error) {
@@ -149,7 +185,7 @@ func (c commitFS) dir(op, name string) (*object.Tree, error) {
 	if e.Mode != filemode.Dir {
 		return nil, &fs.PathError{Op: op, Path: name, Err: errors.New("not a directory")}
 	}
-	t, err := object.GetTree(c.store, e.Hash)
+	t, err := c.tree(e.Hash)
 	if err != nil {
 		return nil, &fs.PathError{Op: op, Path: name, Err: err}
 	}

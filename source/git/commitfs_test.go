@@ -32,7 +32,7 @@ func commitFSOf(t *testing.T, repo *testserver.Repo) commitFS {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return commitFS{root: root, store: r.Storer, mtime: c.Committer.When}
+	return newCommitFS(root, r.Storer, c.Committer.When)
 }
 
 func TestCommitFSIsAnFS(t *testing.T) {

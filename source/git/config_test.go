@@ -40,7 +40,7 @@ func TestConfigValidate(t *testing.T) {
 		{"token over http to loopback", func(c *Config) { c.URL = "http://127.0.0.1:8080/fleet.git" }, ""},
 		{"token over http to IPv6 loopback", func(c *Config) { c.URL = "http://[::1]:8080/fleet.git" }, ""},
 		{"public repository over http", func(c *Config) { c.URL, c.TokenFile = "http://git.example.org/fleet.git", "" }, ""},
-		{"bad branch", func(c *Config) { c.Branch = "a..b" }, `branch "a..b"`},
+		{"bad branch", func(c *Config) { c.Branch = "a..b" }, `branch: "a..b"`},
 		{"no host", func(c *Config) { c.Host = "" }, "host: missing"},
 		{"host dir escapes", func(c *Config) { c.HostDir = "../x" }, `host dir "../x"`},
 		{"host dir absolute", func(c *Config) { c.HostDir = "/hosts/x" }, `host dir "/hosts/x"`},

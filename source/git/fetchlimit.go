@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/berth-nix/berth/internal/fault"
@@ -19,8 +20,10 @@ const DefaultMaxFetchBytes int64 = 4 << 30
 var errFetchTooLarge = errors.New("fetch exceeded the size limit")
 
 // growthWatch cancels a fetch whose download makes dir grow by more than
-// max. A remote can otherwise send any amount before the host tree's own
-// limits are checked; the watch bounds the disk it can fill.
+// max since start (its size when the reconcile's first fetch began, so
+// that the fetches deepening history share the budget). A remote can
+// otherwise send any amount before the host tree's own limits are
+// checked; the watch bounds the disk it can fill.
 type growthWatch struct {
 	dir    string
 	max    int64
@@ -30,9 +33,10 @@ type growthWatch struct {
 	done   chan struct{}
 }
 
-// watchGrowth starts watching dir; call stop when the fetch returns.
-func watchGrowth(ctx context.Context, dir string, max int64) *growthWatch {
-	w := &growthWatch{dir: dir, max: max, start: dirSize(dir), done: make(chan struct{})}
+// watchGrowth starts watching dir, which was start bytes large when the
+// budget began; call stop when the fetch returns.
+func watchGrowth(ctx context.Context, dir string, max, start int64) *growthWatch {
+	w := &growthWatch{dir: dir, max: max, start: start, done: make(chan struct{})}
 	w.ctx, w.cancel = context.WithCancelCause(ctx)
 	go w.loop()
 	return w
@@ -66,16 +70,18 @@ func (w *growthWatch) stop() error {
 	if context.Cause(w.ctx) == errFetchTooLarge || w.grown() > w.max {
 		// Nothing of a refused fetch is kept: the next fetch starts afresh.
 		os.RemoveAll(w.dir)
-		return fault.Stallingf("git source: the fetch added more than %d bytes to %s (source.max_fetch_bytes); refusing it", w.max, w.dir)
+		return fault.Stallingf("git source: the fetches of this reconcile added more than %d bytes to %s (source.max_fetch_bytes); refusing them", w.max, w.dir)
 	}
 	return nil
 }
 
-// dirSize adds up the sizes of the regular files under dir.
+// dirSize adds up the sizes of the regular files under dir, except a
+// screened incoming pack, which is being copied into the repository and
+// would otherwise count twice.
 func dirSize(dir string) int64 {
 	var n int64
 	filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() {
+		if err == nil && d.Type().IsRegular() && !strings.HasSuffix(d.Name(), screenedSuffix) {
 			if info, err := d.Info(); err == nil {
 				n += info.Size()
 			}

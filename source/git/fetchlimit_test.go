@@ -46,3 +46,31 @@ func TestFetchSizeIsBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestFetchBudgetCoversDeepening: the fetches that deepen history for
+// Descends count against the same source.max_fetch_bytes budget as the
+// reconcile's Fetch: each fetch below stays under the limit, together
+// they do not.
+func TestFetchBudgetCoversDeepening(t *testing.T) {
+	repo := testserver.NewRepo(t)
+	repo.WriteFile("hosts/laptop1/flake.nix", "{ }")
+	var commits []string
+	for _, size := range []int{10, 10, 700 << 10, 1 << 20} {
+		blob := make([]byte, size)
+		rand.Read(blob)
+		repo.WriteFile("hosts/other/blob", string(blob))
+		commits = append(commits, repo.Commit("another blob"))
+	}
+	repo.Push()
+	srv := testserver.StartGitHTTP(t, repo, "")
+	cfg := baseConfig(t, srv.URL())
+	cfg.MaxFetchBytes = 3 << 19 // 1.5 MiB
+	src := newSource(t, cfg)
+	if _, err := src.Fetch(context.Background()); err != nil {
+		t.Fatalf("the first fetch alone is under the limit: %v", err)
+	}
+	_, err := src.Descends(context.Background(), commits[0], commits[3])
+	if fault.ClassOf(err) != fault.Stalling || !strings.Contains(err.Error(), "max_fetch_bytes") {
+		t.Errorf("got %v, want the deepening refused for the reconcile's total", err)
+	}
+}

@@ -25,7 +25,10 @@ var deepenSteps = []int{64, 1024, 1<<31 - 1}
 // the remote and the walk repeated, so "false" is only answered once the
 // whole history of commit was examined. Network failures are Transient;
 // hashes that are not 40 hex digits are Stalling.
-func (s *Source) Descends(ctx context.Context, ancestor, commit string) (bool, error) {
+//
+// A "false", or a deepening refused for its size, marks the local
+// repository for discarding at the next Fetch (see Source.discard).
+func (s *Source) Descends(ctx context.Context, ancestor, commit string) (found bool, err error) {
 	a, c, err := parseHashes(ancestor, commit)
 	if err != nil || a == c {
 		return err == nil, err
@@ -34,6 +37,11 @@ func (s *Source) Descends(ctx context.Context, ancestor, commit string) (bool, e
 	defer cancel()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer func() {
+		if (err == nil && !found) || fault.ClassOf(err) == fault.Stalling {
+			s.discard = true
+		}
+	}()
 	r, err := s.open()
 	if err != nil {
 		return false, err

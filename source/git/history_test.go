@@ -195,3 +195,28 @@ func gitCLI(t *testing.T, dir string, args ...string) string {
 	}
 	return strings.TrimSpace(string(out))
 }
+
+// TestRefusedHistoryIsDiscarded: after a force-push is refused (Descends
+// answers false), the next Fetch starts from an empty local repository,
+// so the refused commits do not stay on disk.
+func TestRefusedHistoryIsDiscarded(t *testing.T) {
+	h := newHistory(t)
+	base := h.repo.Head()
+	h.commit("hosts/laptop1/n", "applied")
+	applied := h.fetch(t)
+	h.repo.ResetHard(base)
+	h.repo.WriteFile("hosts/laptop1/n", "rewritten")
+	h.repo.Commit("rewritten")
+	h.repo.ForcePush()
+	rewritten := h.fetch(t)
+	h.descends(t, applied, rewritten, false)
+	next := h.commit("hosts/laptop1/n", "after the refusal")
+	if got := h.fetch(t); got != next {
+		t.Fatalf("fetched %s, want %s", got, next)
+	}
+	for _, c := range []string{applied, rewritten} {
+		if _, err := h.src.commitObject(c); err == nil {
+			t.Errorf("commit %s is still in the local repository after the refusal", c)
+		}
+	}
+}

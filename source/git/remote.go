@@ -102,8 +102,14 @@ func (s *Source) fetch(ctx context.Context, r *git.Repository, depth int) error 
 		return err
 	}
 	spec := config.RefSpec(fmt.Sprintf("+%s:%s", s.branchRef(), s.trackingRef()))
-	rem := git.NewRemote(r.Storer, s.remoteConfig())
-	watch := watchGrowth(ctx, s.cfg.StateDir, cmp.Or(s.cfg.MaxFetchBytes, DefaultMaxFetchBytes))
+	maxFetch := cmp.Or(s.cfg.MaxFetchBytes, DefaultMaxFetchBytes)
+	screened := screenedStorer{Storer: r.Storer, dir: s.cfg.StateDir,
+		lim: packLimits{object: cmp.Or(s.cfg.MaxObjectBytes, DefaultMaxObjectBytes), total: maxFetch}}
+	rem := git.NewRemote(screened, s.remoteConfig())
+	if s.grownFrom < 0 {
+		s.grownFrom = dirSize(s.cfg.StateDir)
+	}
+	watch := watchGrowth(ctx, s.cfg.StateDir, maxFetch, s.grownFrom)
 	err = rem.FetchContext(watch.ctx, &git.FetchOptions{
 		RefSpecs:     []config.RefSpec{spec},
 		Depth:        depth,
@@ -121,6 +127,11 @@ func (s *Source) fetch(ctx context.Context, r *git.Repository, depth int) error 
 		return nil
 	case errors.As(err, &noRef):
 		return s.noBranch()
+	case fault.ClassOf(err) == fault.Stalling:
+		// A pack screenPack refused: as for a fetch over the size
+		// limit, nothing of it is kept and the next fetch starts afresh.
+		os.RemoveAll(s.cfg.StateDir)
+		return err
 	}
 	return s.netErr(ctx, "fetching from", err)
 }

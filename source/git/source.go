@@ -12,13 +12,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"runtime/debug"
 	"sync"
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
+	"github.com/berth-nix/berth/internal/fault"
+	"github.com/berth-nix/berth/rollout"
 	"github.com/berth-nix/berth/source"
 	"github.com/berth-nix/berth/source/tree"
 )
@@ -27,21 +31,41 @@ import (
 type Source struct {
 	cfg  Config
 	kind string
-	// mu serialises use of the repository under StateDir.
+	// verifier checks the head's signature when cfg.Signing is set.
+	verifier *commitVerifier
+	// mu serialises use of the repository under StateDir, and guards
+	// the fields below.
 	mu sync.Mutex
+	// grownFrom is the repository's size when the latest Fetch began:
+	// that fetch and the history deepening that follows it share one
+	// source.max_fetch_bytes budget. -1 before the first Fetch.
+	grownFrom int64
+	// discard says that the repository holds a revision that was
+	// refused; the next Fetch starts from an empty one, so refused pushes
+	// do not pile up on disk.
+	discard bool
 }
 
 var _ source.Source = (*Source)(nil)
 
-// New checks cfg and returns a Source for it. It touches neither the
-// network nor the disk.
+// New checks cfg and returns a Source for it. It touches no network; it
+// reads the trust files of cfg.Signing, when set, so that a signing
+// policy that cannot work fails at start-up.
 func New(cfg Config) (*Source, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
 	kind, _ := urlKind(cfg.URL)
-	return &Source{cfg: cfg, kind: kind}, nil
+	s := &Source{cfg: cfg, kind: kind, grownFrom: -1}
+	if cfg.Signing != nil {
+		v, err := newCommitVerifier(*cfg.Signing)
+		if err != nil {
+			return nil, err
+		}
+		s.verifier = v
+	}
+	return s, nil
 }
 
 // String describes the source without secrets.
@@ -85,13 +109,26 @@ func (s *Source) Fetch(ctx context.Context) (source.Artifact, error) {
 	defer cancel()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// A fetch and a large tree leave much garbage in a process that then
+	// sleeps until the next poll: give it back to the system now.
+	defer debug.FreeOSMemory()
+	if s.discard {
+		if err := os.RemoveAll(s.cfg.StateDir); err != nil {
+			return source.Artifact{}, s.localErr("discarding refused revisions", err)
+		}
+		s.discard = false
+	}
+	dropIncoming(s.cfg.StateDir)
+	s.grownFrom = dirSize(s.cfg.StateDir)
 	a, err := s.fetchStage(ctx)
 	if errors.Is(err, plumbing.ErrObjectNotFound) {
 		if err := os.RemoveAll(s.cfg.StateDir); err != nil {
 			return source.Artifact{}, s.localErr("discarding incomplete repository", err)
 		}
+		s.grownFrom = 0
 		a, err = s.fetchStage(ctx)
 	}
+	s.discard = fault.ClassOf(err) == fault.Stalling
 	return a, err
 }
 
@@ -108,7 +145,15 @@ func (s *Source) fetchStage(ctx context.Context) (source.Artifact, error) {
 	if err != nil {
 		return source.Artifact{}, s.localErr("reading commit "+head.String(), err)
 	}
-	return s.stage(r, c)
+	signer, err := s.checkSigned(c)
+	if err != nil {
+		return source.Artifact{Revision: s.revision(c.Hash), Commit: c.Hash.String()}, err
+	}
+	art, err := s.stage(r, c)
+	if err == nil {
+		art.Signer = signer
+	}
+	return art, err
 }
 
 // stage resolves and stages the host directory of commit c.
@@ -117,8 +162,12 @@ func (s *Source) stage(r *git.Repository, c *object.Commit) (source.Artifact, er
 	if err != nil {
 		return source.Artifact{}, s.localErr("reading tree of "+c.Hash.String(), err)
 	}
-	fsys := commitFS{root: root, store: r.Storer, mtime: c.Committer.When}
+	fsys := newCommitFS(root, r.Storer, c.Committer.When)
 	tr, err := tree.Resolve(fsys, s.cfg.HostDir, s.cfg.Limits)
+	if err != nil {
+		return source.Artifact{}, fmt.Errorf("git source: %s: %w", s.revision(c.Hash), err)
+	}
+	policy, err := readPolicy(fsys)
 	if err != nil {
 		return source.Artifact{}, fmt.Errorf("git source: %s: %w", s.revision(c.Hash), err)
 	}
@@ -134,5 +183,22 @@ func (s *Source) stage(r *git.Repository, c *object.Commit) (source.Artifact, er
 		Path:           path,
 		Size:           tr.Size(),
 		LastUpdateTime: c.Committer.When,
+		Policy:         policy,
 	}, nil
+}
+
+// readPolicy reads the rollout policy at the root of the commit; nil
+// when there is none. It must be a regular file of bounded size.
+func readPolicy(fsys commitFS) ([]byte, error) {
+	fi, err := fsys.Lstat(rollout.FileName)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() > rollout.MaxSize {
+		return nil, fault.Stallingf("%s must be a regular file of at most %d bytes", rollout.FileName, rollout.MaxSize)
+	}
+	return fs.ReadFile(fsys, rollout.FileName)
 }

@@ -1,7 +1,6 @@
 package gitsource
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -10,7 +9,6 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/berth-nix/berth/internal/fault"
-	"github.com/berth-nix/berth/source"
 	"github.com/berth-nix/berth/source/verify"
 )
 
@@ -25,23 +23,20 @@ type Signing struct {
 	KeyringFile string
 }
 
-// CommitVerifier checks that the commit an artifact of its Source came
-// from carries a valid signature by a trusted key. Only that commit is
-// checked: the head is what gets applied, whoever made the commits before.
-type CommitVerifier struct {
-	src *Source
+// commitVerifier checks that a head commit carries a valid signature by
+// a trusted key. Only that commit is checked: the head is what gets
+// applied, whoever made the commits before.
+type commitVerifier struct {
 	pol Signing
 }
 
-var _ verify.Verifier = (*CommitVerifier)(nil)
-
-// Verifier returns a CommitVerifier for s's commits. It reads the trust
-// files once, so that a policy that cannot work fails at start-up.
-func (s *Source) Verifier(pol Signing) (*CommitVerifier, error) {
+// newCommitVerifier reads the trust files once, so that a policy that
+// cannot work fails at start-up.
+func newCommitVerifier(pol Signing) (*commitVerifier, error) {
 	if pol.AllowedSignersFile == "" && pol.KeyringFile == "" {
 		return nil, fmt.Errorf("git signing policy: no allowed signers file and no OpenPGP keyring")
 	}
-	v := &CommitVerifier{src: s, pol: pol}
+	v := &commitVerifier{pol: pol}
 	if _, err := v.allowedSigners(); err != nil {
 		return nil, err
 	}
@@ -51,24 +46,26 @@ func (s *Source) Verifier(pol Signing) (*CommitVerifier, error) {
 	return v, nil
 }
 
-// Verify returns the identity that signed art's commit. An unsigned
-// commit, an untrusted signer, a signature that does not match and a
-// signature of a kind no trusted key can make are Stalling, naming the
-// commit and the signer found. Trust files that cannot be read and a
-// commit missing from the local repository are Transient.
-func (v *CommitVerifier) Verify(ctx context.Context, art source.Artifact) (string, error) {
-	c, err := v.src.commitObject(art.Commit)
-	if err != nil {
-		return "", err
+// checkSigned returns the identity that signed c when signatures are
+// required ("" when they are not). An unsigned commit, an untrusted
+// signer, a signature that does not match and a signature of a kind no
+// trusted key can make are Stalling, naming the revision, the commit and
+// the signer found; trust files that cannot be read are Transient.
+func (s *Source) checkSigned(c *object.Commit) (string, error) {
+	if s.verifier == nil {
+		return "", nil
 	}
-	id, err := v.verifyCommit(c)
+	id, err := s.verifier.verifyCommit(c)
 	if err != nil {
-		return "", fmt.Errorf("commit %s: %w", c.Hash, err)
+		if fault.ClassOf(err) == fault.Unknown {
+			err = fault.AsStalling(err)
+		}
+		return "", fmt.Errorf("refused %s: commit %s: %w", s.revision(c.Hash), c.Hash, err)
 	}
 	return id, nil
 }
 
-func (v *CommitVerifier) verifyCommit(c *object.Commit) (string, error) {
+func (v *commitVerifier) verifyCommit(c *object.Commit) (string, error) {
 	sig := strings.TrimSpace(c.PGPSignature)
 	switch {
 	case sig == "":
@@ -82,7 +79,7 @@ func (v *CommitVerifier) verifyCommit(c *object.Commit) (string, error) {
 	return "", fault.Stallingf("signed in an unsupported format (%q); %s trusts SSH and OpenPGP signatures only", first, v.trusted())
 }
 
-func (v *CommitVerifier) verifySSH(c *object.Commit, sig string) (string, error) {
+func (v *commitVerifier) verifySSH(c *object.Commit, sig string) (string, error) {
 	signers, err := v.allowedSigners()
 	if err != nil {
 		return "", err
@@ -97,7 +94,7 @@ func (v *CommitVerifier) verifySSH(c *object.Commit, sig string) (string, error)
 	return verify.SSH(payload, sig, verify.NamespaceGit, signers, c.Committer.When)
 }
 
-func (v *CommitVerifier) verifyOpenPGP(c *object.Commit, sig string) (string, error) {
+func (v *commitVerifier) verifyOpenPGP(c *object.Commit, sig string) (string, error) {
 	ring, err := v.keyring()
 	if err != nil {
 		return "", err
@@ -128,7 +125,7 @@ func unsignedPayload(c *object.Commit) ([]byte, error) {
 }
 
 // allowedSigners reads the SSH trust file; nil when none is configured.
-func (v *CommitVerifier) allowedSigners() (*verify.AllowedSigners, error) {
+func (v *commitVerifier) allowedSigners() (*verify.AllowedSigners, error) {
 	if v.pol.AllowedSignersFile == "" {
 		return nil, nil
 	}
@@ -140,7 +137,7 @@ func (v *CommitVerifier) allowedSigners() (*verify.AllowedSigners, error) {
 }
 
 // keyring reads the OpenPGP trust file; "" when none is configured.
-func (v *CommitVerifier) keyring() (string, error) {
+func (v *commitVerifier) keyring() (string, error) {
 	if v.pol.KeyringFile == "" {
 		return "", nil
 	}
@@ -152,7 +149,7 @@ func (v *CommitVerifier) keyring() (string, error) {
 }
 
 // trusted names the trust files, for errors.
-func (v *CommitVerifier) trusted() string {
+func (v *commitVerifier) trusted() string {
 	var files []string
 	for _, f := range []string{v.pol.AllowedSignersFile, v.pol.KeyringFile} {
 		if f != "" {

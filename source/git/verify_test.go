@@ -13,7 +13,6 @@ import (
 	"github.com/berth-nix/berth/internal/testenv"
 	"github.com/berth-nix/berth/internal/testserver"
 	"github.com/berth-nix/berth/source/conformance"
-	"github.com/berth-nix/berth/source/verify"
 )
 
 func writeTrust(t *testing.T, name, content string) string {
@@ -24,16 +23,13 @@ func writeTrust(t *testing.T, name, content string) string {
 
 // signedRemote is a repository with one host directory and a verifying
 // source following it.
-func signedRemote(t *testing.T, pol Signing) (*testserver.Repo, *verify.Source) {
+func signedRemote(t *testing.T, pol Signing) (*testserver.Repo, *Source) {
 	t.Helper()
 	repo := testserver.NewRepo(t)
 	repo.WriteFile(conformance.HostDir+"/flake.nix", "{ outputs = _: { }; }\n")
-	src := newSource(t, baseConfig(t, "file://"+repo.BareDir()))
-	v, err := src.Verifier(pol)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return repo, &verify.Source{Inner: src, Verifier: v}
+	cfg := baseConfig(t, "file://"+repo.BareDir())
+	cfg.Signing = &pol
+	return repo, newSource(t, cfg)
 }
 
 func TestVerifySignedCommits(t *testing.T) {
@@ -135,10 +131,11 @@ func TestVerifyRereadsTrustFiles(t *testing.T) {
 }
 
 func TestVerifierNeedsTrustFiles(t *testing.T) {
-	src := newSource(t, baseConfig(t, "file:///nonexistent"))
 	bad := writeTrust(t, "allowed_signers", "# nobody\n")
 	for _, pol := range []Signing{{}, {AllowedSignersFile: bad}, {KeyringFile: bad}, {AllowedSignersFile: "/nonexistent"}} {
-		if _, err := src.Verifier(pol); err == nil {
+		cfg := baseConfig(t, "file:///nonexistent")
+		cfg.Signing = &pol
+		if _, err := New(cfg); err == nil {
 			t.Errorf("got no error for %+v, want one", pol)
 		}
 	}

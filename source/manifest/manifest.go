@@ -57,8 +57,9 @@ type Manifest struct {
 type File struct {
 	// Path is relative to the host directory, with "/" separators.
 	Path string `json:"path"`
-	// Mode is "040755" (directory), "100644" or "100755" (regular file),
-	// as in the digest lines.
+	// Mode is "040755" (directory), "100644" or "100755" (regular file)
+	// or "120000" (a link below files/, published as a link; size and
+	// sha256 are its target's), as in the digest lines.
 	Mode string `json:"mode"`
 	// Size in bytes; 0 for directories.
 	Size int64 `json:"size"`
@@ -80,6 +81,7 @@ const (
 	ModeDir  = "040755"
 	ModeFile = "100644"
 	ModeExec = "100755"
+	ModeLink = "120000"
 )
 
 // ForTree describes t as published for host.
@@ -139,6 +141,8 @@ func modeString(m fs.FileMode) string {
 	switch {
 	case m.IsDir():
 		return ModeDir
+	case m&fs.ModeSymlink != 0:
+		return ModeLink
 	case m&0o111 != 0:
 		return ModeExec
 	}
@@ -153,6 +157,8 @@ func fileMode(s string) (fs.FileMode, bool) {
 		return tree.ModeFile, true
 	case ModeExec:
 		return tree.ModeExec, true
+	case ModeLink:
+		return tree.ModeLink, true
 	}
 	return 0, false
 }

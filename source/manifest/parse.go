@@ -118,7 +118,9 @@ func checkFile(f File, lim tree.Limits) error {
 	mode, ok := fileMode(f.Mode)
 	switch {
 	case !ok:
-		return fmt.Errorf("mode: got %q, want %s, %s or %s", f.Mode, ModeDir, ModeFile, ModeExec)
+		return fmt.Errorf("mode: got %q, want %s, %s, %s or %s", f.Mode, ModeDir, ModeFile, ModeExec, ModeLink)
+	case f.Mode == ModeLink && !strings.HasPrefix(p, "files/"):
+		return fmt.Errorf("mode: links are kept only below files/")
 	case mode.IsDir() && (f.Size != 0 || f.SHA256 != ""):
 		return fmt.Errorf("a directory has size 0 and no sha256")
 	case mode.IsDir():

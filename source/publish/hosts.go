@@ -4,15 +4,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
-	"slices"
-	"strings"
 	"syscall"
-)
 
-// hostRE is what a host name must look like to name a chroot and a
-// directory: what NixOS accepts for networking.hostName.
-var hostRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$`)
+	"github.com/berth-nix/berth/internal/hostname"
+)
 
 // LockName is the file in the chroots directory that publishers lock, so
 // that two publishes never interleave.
@@ -25,62 +20,32 @@ func (o Options) selectHosts() ([]string, error) {
 		return nil, fmt.Errorf("publish: both the fleet directory and the chroots directory are required")
 	}
 	if len(o.Hosts) > 0 {
-		for _, h := range o.Hosts {
-			if !hostRE.MatchString(h) {
-				return nil, fmt.Errorf("publish: host %q: not a valid host name", h)
-			}
+		hosts, err := hostname.Sorted(o.Hosts)
+		if err != nil {
+			return nil, fmt.Errorf("publish: %w", err)
 		}
-		return sortedUnique(o.Hosts), nil
+		return hosts, nil
 	}
 	return o.allHosts()
 }
 
-// allHosts lists every host of the fleet (when the host directory
-// template ends in {hostname}) and every chroot holding a configuration
-// directory. A host whose chroot lacks a fleet directory is listed so
-// that its agent learns the fleet no longer has it.
+// allHosts lists every host with a directory in the fleet and every
+// chroot holding a configuration directory. A host whose chroot lacks a
+// fleet directory is listed so that its agent learns the fleet no longer
+// has it.
 func (o Options) allHosts() ([]string, error) {
-	var hosts []string
-	parent, base := filepath.Split(o.HostDir)
-	if base != "{hostname}" || strings.Contains(parent, "{hostname}") {
-		return nil, fmt.Errorf("publish: host directory %q does not end in {hostname}: name the hosts to publish", o.HostDir)
+	if _, _, err := hostname.Split(o.HostDir); err != nil {
+		return nil, fmt.Errorf("publish: %w: name the hosts to publish", err)
 	}
-	fleet, err := subdirs(filepath.Join(o.Fleet, parent), "")
+	fleet, err := hostname.List(o.Fleet, o.HostDir)
 	if err != nil {
 		return nil, fmt.Errorf("publish: fleet: %w", err)
 	}
-	chroots, err := subdirs(o.Chroots, o.ConfigDir)
+	chroots, err := hostname.List(o.Chroots, filepath.Join(hostname.Placeholder, o.ConfigDir))
 	if err != nil {
 		return nil, fmt.Errorf("publish: chroots: %w", err)
 	}
-	hosts = append(append(hosts, fleet...), chroots...)
-	return sortedUnique(hosts), nil
-}
-
-// subdirs lists the directories in dir named like hosts that hold inner
-// (when inner is not empty). Symbolic links to directories count.
-func subdirs(dir, inner string) ([]string, error) {
-	list, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, de := range list {
-		if !hostRE.MatchString(de.Name()) {
-			continue
-		}
-		fi, err := os.Stat(filepath.Join(dir, de.Name(), inner))
-		if err == nil && fi.IsDir() {
-			out = append(out, de.Name())
-		}
-	}
-	return out, nil
-}
-
-func sortedUnique(s []string) []string {
-	s = slices.Clone(s)
-	slices.Sort(s)
-	return slices.Compact(s)
+	return hostname.Sorted(append(fleet, chroots...))
 }
 
 // lock takes the publish lock in the chroots directory, failing at once
@@ -96,7 +61,3 @@ func lock(chroots string) (func(), error) {
 	}
 	return func() { f.Close() }, nil
 }
-
-// ValidHost reports whether name can name a host: its directory in the
-// fleet, its chroot and its networking.hostName.
-func ValidHost(name string) bool { return hostRE.MatchString(name) }

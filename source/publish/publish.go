@@ -18,12 +18,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"golang.org/x/crypto/ssh"
 
 	"github.com/berth-nix/berth/internal/fault"
+	"github.com/berth-nix/berth/internal/hostname"
 	"github.com/berth-nix/berth/source/manifest"
 	"github.com/berth-nix/berth/source/tree"
 )
@@ -137,12 +137,16 @@ func (o Options) host(fsys fs.ReadLinkFS, name string) Result {
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return Result{Host: name, Action: NoChroot, Reason: fmt.Sprintf("no directory %s (add the host's SFTP account first)", dir)}
 	}
-	cur, serial := current(dir, o.Limits)
 	r := Result{Host: name}
+	if _, err := accessOf(dir); err != nil {
+		r.Action, r.Reason = Failed, err.Error()
+		return r
+	}
+	cur, serial := current(dir, o.Limits)
 	if cur != nil {
 		r.Previous = cur.Revision()
 	}
-	hostDir := strings.ReplaceAll(o.HostDir, "{hostname}", name)
+	hostDir := hostname.Expand(o.HostDir, name)
 	tr, err := tree.Resolve(fsys, hostDir, o.Limits)
 	switch {
 	case err != nil && fault.ClassOf(err) != fault.Stalling:

@@ -26,7 +26,7 @@ type env struct {
 func newEnv(t *testing.T, chroots ...string) *env {
 	e := &env{t: t, fleet: t.TempDir(), chroots: t.TempDir()}
 	for _, h := range chroots {
-		if err := os.MkdirAll(filepath.Join(e.chroots, h, "config"), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Join(e.chroots, h, "config"), 0o750); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -126,8 +126,9 @@ func TestPublishedLayoutAndAccess(t *testing.T) {
 		gid              int
 		file, exec, tdir os.FileMode
 	}{
-		{"world readable", 0o755, 0, 0o644, 0o755, 0o755},
-		{"group only", 0o750, 4242, 0o640, 0o750, 0o750},
+		{"root's group", 0o750, 0, 0o640, 0o750, 0o750},
+		{"the host's group", 0o750, 4242, 0o640, 0o750, 0o750},
+		{"group may write", 0o770, 4242, 0o640, 0o750, 0o750},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			e := newEnv(t, "alpha")
@@ -135,11 +136,13 @@ func TestPublishedLayoutAndAccess(t *testing.T) {
 			os.Chmod(cfg, c.dirMode)
 			os.Chown(cfg, 0, c.gid)
 			e.write("hosts/alpha/flake.nix", "{ }\n", 0o600)
-			e.write("hosts/alpha/files/bin/run", "#!/bin/sh\n", 0o700)
+			e.write("hosts/alpha/files/bin/run", "#!/bin/sh\n", 0o777)
+			e.write("hosts/alpha/files/etc/db.password", "hunter2\n", 0o666)
 			e.run(false)
 			root := filepath.Join(cfg, e.manifest("alpha").TreeDir())
 			for rel, want := range map[string]os.FileMode{
 				"flake/flake.nix": c.file, "files/bin/run": c.exec, "files/bin": c.tdir, ".": c.tdir,
+				"files/etc/db.password":  c.file,
 				"../../" + manifest.Name: c.file,
 			} {
 				fi, err := os.Stat(filepath.Join(root, rel))
@@ -152,6 +155,31 @@ func TestPublishedLayoutAndAccess(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRefusesConfigOthersCanRead: a configuration directory that users
+// other than root and the host's group can read or enter would expose
+// the host's secrets; publishing into it fails for that host, names the
+// directory, and writes nothing.
+func TestRefusesConfigOthersCanRead(t *testing.T) {
+	for _, mode := range []os.FileMode{0o755, 0o751, 0o754} {
+		e := newEnv(t, "alpha")
+		cfg := filepath.Join(e.chroots, "alpha/config")
+		if err := os.Chmod(cfg, mode); err != nil {
+			t.Fatal(err)
+		}
+		e.write("hosts/alpha/flake.nix", "{ }\n", 0o644)
+		e.write("hosts/alpha/files/etc/db.password", "hunter2\n", 0o600)
+		for _, dry := range []bool{true, false} {
+			r := e.run(dry)["alpha"]
+			if r.Action != Failed || !strings.Contains(r.Reason, cfg+" is open to every user") {
+				t.Errorf("mode %v, dry run %v: got %+v, want a failure naming %s", mode, dry, r, cfg)
+			}
+		}
+		if list, _ := os.ReadDir(cfg); len(list) != 0 {
+			t.Errorf("mode %v: publish wrote %v", mode, list)
+		}
 	}
 }
 
@@ -219,5 +247,27 @@ func TestBadInvocations(t *testing.T) {
 	os.MkdirAll(filepath.Join(e.fleet, "hosts"), 0o755)
 	if _, err := Run(context.Background(), Options{Fleet: e.fleet, Chroots: e.chroots}); err == nil || !strings.Contains(err.Error(), "another publish") {
 		t.Errorf("got %v, want the lock refused", err)
+	}
+}
+
+// TestFilesLinksArePublishedAsLinks: a link below files/ is published as
+// the same link (its own mode untouched, its target not chmodded), and an
+// unchanged host with links is found intact on the next run.
+func TestFilesLinksArePublishedAsLinks(t *testing.T) {
+	e := newEnv(t, "alpha")
+	e.write("hosts/alpha/flake.nix", "{ }\n", 0o644)
+	e.write("hosts/alpha/files/etc/target", "t\n", 0o644)
+	if err := os.Symlink("target", filepath.Join(e.fleet, "hosts/alpha/files/etc/link")); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.run(false)["alpha"]; r.Action != Published {
+		t.Fatalf("got %+v, want published", r)
+	}
+	root := filepath.Join(e.chroots, "alpha/config", e.manifest("alpha").TreeDir())
+	if got, err := os.Readlink(filepath.Join(root, "files/etc/link")); err != nil || got != "target" {
+		t.Errorf("published link: got %q, %v, want a link to target", got, err)
+	}
+	if r := e.run(false)["alpha"]; r.Action != Unchanged {
+		t.Errorf("second run: got %+v, want unchanged", r)
 	}
 }

@@ -37,14 +37,15 @@ func current(dir string, lim tree.Limits) (*manifest.Manifest, uint64) {
 	return nil, s.Serial
 }
 
-// access is how visible published content is: as visible as the
-// configuration directory itself. Files and directories get its group,
-// and others get read access only when the directory grants it them.
+// access is who may read published content: root, and the group of the
+// configuration directory (the host's user). Nothing published is ever
+// readable by others: trees carry the host's secrets.
 type access struct {
-	gid   int
-	world bool
+	gid int
 }
 
+// accessOf returns the access for the configuration directory dir, and
+// refuses a directory that others can read or enter.
 func accessOf(dir string) (access, error) {
 	fi, err := os.Stat(dir)
 	if err != nil {
@@ -54,25 +55,29 @@ func accessOf(dir string) (access, error) {
 	if !ok {
 		return access{}, fmt.Errorf("%s: no ownership information", dir)
 	}
-	return access{gid: int(st.Gid), world: fi.Mode().Perm()&0o005 == 0o005}, nil
+	if fi.Mode().Perm()&0o007 != 0 {
+		return access{}, fmt.Errorf("%s is open to every user of this server (mode %04o); it will hold the host's secrets: make it root:<host> 0750 (chmod o= %s)",
+			dir, fi.Mode().Perm(), dir)
+	}
+	return access{gid: int(st.Gid)}, nil
 }
 
-// mode is the permission for an entry whose tree mode is m.
+// mode is the permission for an entry whose tree mode is m: read (and
+// enter or execute) for root and the group, nothing for others.
 func (a access) mode(m fs.FileMode) fs.FileMode {
-	p := fs.FileMode(0o640)
 	if m.IsDir() || m&0o111 != 0 {
-		p = 0o750
+		return 0o750
 	}
-	if a.world {
-		p |= (p & 0o050) >> 3
-	}
-	return p
+	return 0o640
 }
 
 // apply gives path the access for tree mode m.
 func (a access) apply(path string, m fs.FileMode) error {
 	if err := os.Lchown(path, 0, a.gid); err != nil {
 		return err
+	}
+	if m&fs.ModeSymlink != 0 {
+		return nil // a link's mode means nothing, and chmod would follow it
 	}
 	return os.Chmod(path, a.mode(m))
 }
@@ -179,9 +184,27 @@ func intact(dir string, m *manifest.Manifest) error {
 			}
 			continue
 		}
+		if f.Mode == manifest.ModeLink {
+			if err := sameLink(p, f); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := sameFile(p, f); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+func sameLink(p string, f manifest.File) error {
+	target, err := os.Readlink(p)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256([]byte(target))
+	if int64(len(target)) != f.Size || hex.EncodeToString(sum[:]) != f.SHA256 {
+		return fmt.Errorf("%s: link target differs from the manifest", p)
 	}
 	return nil
 }

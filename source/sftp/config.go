@@ -51,6 +51,12 @@ type Config struct {
 	IOTimeout time.Duration
 	// Limits bound the published tree.
 	Limits tree.Limits
+	// AllowedSigners, when set, is the allowed_signers file whose keys
+	// must sign every manifest (namespace berth-manifest): Fetch refuses
+	// an unsigned manifest, one signed by another key, and one whose
+	// serial is lower than one already accepted (a replay). It is read
+	// again for every fetch.
+	AllowedSigners string
 	// Dial opens the TCP connection to Address; a net.Dialer when nil.
 	// It lets a caller route or observe the traffic.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
@@ -80,23 +86,13 @@ func (c Config) withDefaults() Config {
 // Validate reports the first problem with c, naming the field.
 func (c Config) Validate() error {
 	c = c.withDefaults()
-	host, port, err := net.SplitHostPort(c.Address)
-	switch {
-	case err != nil || host == "" || port == "":
-		return fmt.Errorf("sftp source: address %q: want host:port", c.Address)
-	case c.User == "":
-		return fmt.Errorf("sftp source: user: missing")
-	case c.Host == "":
-		return fmt.Errorf("sftp source: host: missing")
-	case c.SSHKeyFile == "" || c.KnownHostsFile == "":
-		return fmt.Errorf("sftp source: both an SSH key file and a known_hosts file are required")
-	case path.IsAbs(c.Path) && path.Clean(c.Path) == "/":
-		return fmt.Errorf("sftp source: path %q: want the configuration directory, not the chroot itself", c.Path)
+	if err := checkServer(c.Address, c.User, c.SSHKeyFile, c.KnownHostsFile, c.Path); err != nil {
+		return fmt.Errorf("sftp source: %w", err)
 	}
-	for _, d := range []struct{ name, path string }{
-		{"state dir", c.StateDir}, {"stage dir", c.StageDir},
-		{"ssh key file", c.SSHKeyFile}, {"known_hosts file", c.KnownHostsFile},
-	} {
+	if c.Host == "" {
+		return fmt.Errorf("sftp source: host: missing")
+	}
+	for _, d := range []struct{ name, path string }{{"state dir", c.StateDir}, {"stage dir", c.StageDir}} {
 		if !filepath.IsAbs(d.path) {
 			return fmt.Errorf("sftp source: %s %q: want an absolute path", d.name, d.path)
 		}
@@ -106,8 +102,16 @@ func (c Config) Validate() error {
 
 // String describes c; it holds no secret to hide.
 func (c Config) String() string {
-	return fmt.Sprintf("sftp{address=%s user=%s path=%s host=%s state=%s stage=%s ssh_key_file=%s known_hosts=%s timeout=%s}",
-		c.Address, c.User, c.Path, c.Host, c.StateDir, c.StageDir, c.SSHKeyFile, c.KnownHostsFile, c.Timeout)
+	return fmt.Sprintf("sftp{address=%s user=%s path=%s host=%s state=%s stage=%s ssh_key_file=%s known_hosts=%s timeout=%s}%s",
+		c.Address, c.User, c.Path, c.Host, c.StateDir, c.StageDir, c.SSHKeyFile, c.KnownHostsFile, c.Timeout, signedOnly(c.AllowedSigners != ""))
+}
+
+// signedOnly marks the description of a source that requires signatures.
+func signedOnly(required bool) string {
+	if required {
+		return " (signed revisions only)"
+	}
+	return ""
 }
 
 // remote is the path of rel inside the configuration directory.

@@ -71,6 +71,12 @@ func (s *Source) fill(ctx context.Context, ss *session, m *manifest.Manifest, ro
 			}
 			continue
 		}
+		if f.Mode == manifest.ModeLink {
+			if err := s.getLink(ctx, ss, m, f, dst); err != nil {
+				return err
+			}
+			continue
+		}
 		if src, ok := have[f.SHA256]; ok && copyLocal(src, dst, f) == nil {
 			continue
 		}
@@ -105,6 +111,26 @@ func (s *Source) get(ctx context.Context, ss *session, m *manifest.Manifest, f m
 		return fault.Transientf("sftp source: %s: gone from the server (pruned by a newer publish?): %w", name, err)
 	}
 	return s.netErr(ctx, "download "+name+" from", err, ss.conn)
+}
+
+// getLink reads the target of one link of m's tree (a link below files/,
+// published as a link) and makes the same link at dst.
+func (s *Source) getLink(ctx context.Context, ss *session, m *manifest.Manifest, f manifest.File, dst string) error {
+	name := s.cfg.remote(path.Join(m.TreeDir(), manifest.ServerPath(f.Path)))
+	var target string
+	err := ss.do(func() error {
+		var err error
+		target, err = ss.sftp.ReadLink(name)
+		return err
+	})
+	if err != nil {
+		return s.netErr(ctx, "read the link "+name+" from", err, ss.conn)
+	}
+	sum := sha256.Sum256([]byte(target))
+	if int64(len(target)) != f.Size || hex.EncodeToString(sum[:]) != f.SHA256 {
+		return fault.Transientf("sftp source: %s on the server: the link's target does not match the manifest (changed since it was published?)", name)
+	}
+	return localErr("writing "+dst, os.Symlink(target, dst))
 }
 
 // copyLocal copies the cached file src to dst if it still matches f.
@@ -209,7 +235,7 @@ func (s *Source) cached() map[string]string {
 	}
 	have := map[string]string{}
 	for _, f := range m.Files {
-		if f.Mode != manifest.ModeDir {
+		if f.Mode != manifest.ModeDir && f.Mode != manifest.ModeLink {
 			have[f.SHA256] = filepath.Join(dir, treeName, filepath.FromSlash(f.Path))
 		}
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/berth-nix/berth/source"
 	"github.com/berth-nix/berth/source/manifest"
 	"github.com/berth-nix/berth/source/tree"
+	"github.com/berth-nix/berth/source/verify"
 )
 
 // Source follows one host's published configuration on an SFTP server.
@@ -31,18 +32,21 @@ type Source struct {
 	cfg Config
 	// mu serialises use of StateDir.
 	mu sync.Mutex
-	// signers, when set, is the allowed_signers file manifests must be
-	// signed by (verify.go).
-	signers string
 }
 
 var _ source.Source = (*Source)(nil)
 
-// New checks cfg and returns a Source for it. It touches neither the
-// network nor the disk.
+// New checks cfg and returns a Source for it. It touches no network; it
+// reads the allowed_signers file, when one is set, so that a signing
+// policy that cannot work fails at start-up.
 func New(cfg Config) (*Source, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	if cfg.AllowedSigners != "" {
+		if _, err := verify.LoadAllowedSigners(cfg.AllowedSigners); err != nil {
+			return nil, fmt.Errorf("sftp signing policy: %w", err)
+		}
 	}
 	return &Source{cfg: cfg.withDefaults()}, nil
 }
@@ -72,6 +76,12 @@ func (s *Source) Poll(ctx context.Context) (string, error) {
 		return m, err
 	})
 	return rev, err
+}
+
+// Probe is Poll, which opens a connection of its own every time.
+func (s *Source) Probe(ctx context.Context) error {
+	_, err := s.Poll(ctx)
+	return err
 }
 
 // readRevision reads the small revision file publish writes beside the

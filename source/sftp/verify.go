@@ -22,26 +22,13 @@ import (
 // replays.
 const serialName = "serial"
 
-// RequireSigned makes Fetch refuse every manifest that is not signed by a
-// key in the allowed_signers file (namespace berth-manifest), and every
-// manifest whose serial is lower than one already accepted (a replay of an
-// older signed manifest). The file is read now, to fail early, and again
-// for every fetch.
-func (s *Source) RequireSigned(allowedSigners string) error {
-	if _, err := verify.LoadAllowedSigners(allowedSigners); err != nil {
-		return fmt.Errorf("sftp signing policy: %w", err)
-	}
-	s.signers = allowedSigners
-	return nil
-}
-
 // checkSigned verifies m's signature and serial when signatures are
 // required, returning the signer ("" when they are not).
 func (s *Source) checkSigned(ctx context.Context, ss *session, m *manifest.Manifest) (string, error) {
-	if s.signers == "" {
+	if s.cfg.AllowedSigners == "" {
 		return "", nil
 	}
-	signers, err := verify.LoadAllowedSigners(s.signers)
+	signers, err := verify.LoadAllowedSigners(s.cfg.AllowedSigners)
 	if err != nil {
 		return "", fault.Transientf("sftp signing policy: %w", err)
 	}
@@ -51,7 +38,7 @@ func (s *Source) checkSigned(ctx context.Context, ss *session, m *manifest.Manif
 	}
 	sig, err := s.readSignature(ctx, ss, data)
 	if errors.Is(err, fs.ErrNotExist) {
-		return "", m.Unsigned(s.signers)
+		return "", m.Unsigned(s.cfg.AllowedSigners)
 	}
 	if err != nil {
 		return "", err

@@ -85,6 +85,12 @@ func (w *walker) dir(rel, real string, depth int, ancestors []string) error {
 	if err != nil {
 		return fault.AsTransient(err)
 	}
+	// Refuse a directory that alone goes over the limit before looking at
+	// any of its entries: each costs a lookup, and a hostile tree can
+	// list millions.
+	if len(w.entries)+len(list) > w.lim.MaxFiles {
+		return fault.Stallingf("%s: more than %d files and directories (%s alone lists %d)", w.host, w.lim.MaxFiles, w.show(rel), len(list))
+	}
 	for _, de := range list {
 		if err := w.child(rel, real, de.Name(), depth+1, ancestors); err != nil {
 			return err
@@ -95,9 +101,19 @@ func (w *walker) dir(rel, real string, depth int, ancestors []string) error {
 
 // child resolves and adds one directory entry and what lies below it.
 func (w *walker) child(rel, real, name string, depth int, ancestors []string) error {
+	if name == "" || name == "." || name == ".." || strings.Contains(name, "/") {
+		// Only a crafted git tree holds such a name; joined to a path it
+		// would name another entry.
+		return fault.Stallingf("%s/%s: an entry named %q is not allowed", w.show(rel), name, name)
+	}
 	p := path.Join(rel, name)
 	if err := w.admit(p, depth); err != nil {
 		return err
+	}
+	if strings.HasPrefix(p, "files/") {
+		if keep, err := w.filesLink(p, path.Join(real, name)); keep || err != nil {
+			return err
+		}
 	}
 	target, info, err := w.canonical(path.Join(real, name))
 	if err != nil {
@@ -114,6 +130,61 @@ func (w *walker) child(rel, real, name string, depth int, ancestors []string) er
 		return w.file(p, target, info)
 	}
 	return fault.Stallingf("%s: %s is not a regular file or directory (mode %s)", w.show(p), orRoot(target), info.Mode().Type())
+}
+
+// filesLink adds the entry at p, below files/, as a link when the
+// canonical path src is one (keep reports that it did). Such links are
+// installed as links, so they are not followed; one whose target leaves
+// files/ is refused.
+func (w *walker) filesLink(p, src string) (keep bool, err error) {
+	fi, err := w.fsys.Lstat(src)
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", w.show(p), missing(src, err))
+	}
+	if fi.Mode()&fs.ModeSymlink == 0 {
+		return false, nil
+	}
+	target, err := w.fsys.ReadLink(src)
+	if err != nil {
+		return false, fault.AsTransient(err)
+	}
+	if err := checkTarget(w.show(p), target); err != nil {
+		return false, err
+	}
+	if leavesFiles(path.Dir(p), target) {
+		return false, fault.Stallingf("%s: symlink to %s leaves files/; links in files/ are installed as links and must point inside it", w.show(p), target)
+	}
+	if w.bytes += int64(len(target)); w.bytes > w.lim.MaxBytes {
+		return false, fault.Stallingf("%s: files larger than %d bytes in total", w.host, w.lim.MaxBytes)
+	}
+	sum := sha256.Sum256([]byte(target))
+	w.entries = append(w.entries, Entry{Path: p, Mode: ModeLink, Size: int64(len(target)), SHA256: hex.EncodeToString(sum[:]), Link: target})
+	return true, nil
+}
+
+// leavesFiles reports whether target, followed from dir (a path below
+// the host directory, inside files/) without looking at the tree, climbs
+// above files/ at any step.
+func leavesFiles(dir, target string) bool {
+	return Climbs(strings.Count(dir, "/"), target) // "files" is 0 deep, "files/etc" 1
+}
+
+// Climbs reports whether the relative link target, followed by its names
+// alone from a directory depth levels below a root, climbs above that
+// root at any step.
+func Climbs(depth int, target string) bool {
+	for _, c := range strings.Split(target, "/") {
+		switch c {
+		case "", ".":
+		case "..":
+			if depth--; depth < 0 {
+				return true
+			}
+		default:
+			depth++
+		}
+	}
+	return false
 }
 
 // admit checks the name and the entry and depth limits for p.

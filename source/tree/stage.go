@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,6 +76,12 @@ func (t *Tree) build(dir string) error {
 				return diskErr(err)
 			}
 			dirs = append(dirs, dst)
+			continue
+		}
+		if e.Mode&fs.ModeSymlink != 0 {
+			if err := os.Symlink(e.Link, dst); err != nil {
+				return diskErr(err)
+			}
 			continue
 		}
 		if err := t.copyFile(e, dst); err != nil {

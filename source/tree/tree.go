@@ -55,24 +55,30 @@ func (l Limits) withDefaults() Limits {
 }
 
 // Modes of the entries of a Tree: symbolic links are resolved, so an
-// entry is a directory, a regular file or an executable regular file.
+// entry is a directory, a regular file or an executable regular file —
+// except below the top-level files/, whose links are kept as links
+// (ModeLink) so that they are installed as links.
 const (
 	ModeDir  = fs.ModeDir | 0o755
 	ModeFile = fs.FileMode(0o644)
 	ModeExec = fs.FileMode(0o755)
+	ModeLink = fs.ModeSymlink | 0o777
 )
 
 // Entry is one directory or regular file of a resolved host directory.
 type Entry struct {
 	// Path is relative to the host directory, with "/" separators.
 	Path string
-	// Mode is ModeDir, ModeFile or ModeExec.
+	// Mode is ModeDir, ModeFile, ModeExec or ModeLink.
 	Mode fs.FileMode
-	// Size is the file's length in bytes; 0 for directories.
-	Size int64
-	// SHA256 is the hex SHA-256 of the file's content; empty for
+	// Size is the file's length in bytes (a link's: its target's); 0 for
 	// directories.
+	Size int64
+	// SHA256 is the hex SHA-256 of the file's content (a link's: its
+	// target's, as git hashes links); empty for directories.
 	SHA256 string
+	// Link is a link's target; empty for other entries.
+	Link string
 
 	// src is where the content lives in the resolved file system.
 	src string
@@ -92,7 +98,8 @@ type Tree struct {
 //
 // where mode is the Unix st_mode as six octal digits: "100644" for a
 // regular file, "100755" for an executable one, "040755" for a
-// directory; size is decimal ("0" for directories) and
+// directory, "120000" for a link (size and sha256 are its target's);
+// size is decimal ("0" for directories) and
 // sha256 is lowercase hex ("-" for directories). Paths never contain a
 // newline, so the format is unambiguous read from the right.
 func (e Entry) Line() string {
@@ -100,6 +107,8 @@ func (e Entry) Line() string {
 	switch {
 	case e.Mode.IsDir():
 		mode, sum = "040755", "-"
+	case e.Mode&fs.ModeSymlink != 0:
+		mode = "120000"
 	case e.Mode&0o111 != 0:
 		mode = "100755"
 	}

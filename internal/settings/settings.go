@@ -1,0 +1,38 @@
+// Package settings carries an error about one key of the agent's
+// configuration file. Each backend validates its own section and names
+// the key inside it; the file's reader puts the section in front and
+// finds the line, so that every error names the file, the line and the
+// whole key.
+package settings
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error is a problem with the value of Key, a dotted path such as
+// "source.git.url".
+type Error struct {
+	Key string
+	Msg string
+}
+
+func (e *Error) Error() string { return e.Key + ": " + e.Msg }
+
+// Errorf returns an *Error for key.
+func Errorf(key, format string, args ...any) error {
+	return &Error{Key: key, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Under puts section in front of the key of a settings error; any other
+// error becomes an error of the section itself. nil stays nil.
+func Under(section string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return &Error{Key: section + "." + e.Key, Msg: e.Msg}
+	}
+	return &Error{Key: section, Msg: err.Error()}
+}
