@@ -128,14 +128,25 @@ func (s *Server) trigger(w http.ResponseWriter, _ *http.Request, _ Peer) {
 	}
 }
 
+// forParam reads the optional ?for= duration; false means a bad request
+// was answered.
+func forParam(w http.ResponseWriter, r *http.Request) (time.Duration, bool) {
+	v := r.URL.Query().Get("for")
+	if v == "" {
+		return 0, true
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		writeError(w, http.StatusBadRequest, "for: want a positive duration such as 2h, got "+strconv.Quote(v))
+		return 0, false
+	}
+	return d, true
+}
+
 func (s *Server) pause(w http.ResponseWriter, r *http.Request, p Peer) {
-	var d time.Duration
-	if v := r.URL.Query().Get("for"); v != "" {
-		var err error
-		if d, err = time.ParseDuration(v); err != nil || d <= 0 {
-			writeError(w, http.StatusBadRequest, "for: want a positive duration such as 2h, got "+strconv.Quote(v))
-			return
-		}
+	d, ok := forParam(w, r)
+	if !ok {
+		return
 	}
 	pause, err := s.Backend.Pause(d, "uid "+strconv.Itoa(p.UID))
 	if err != nil {
@@ -148,13 +159,9 @@ func (s *Server) pause(w http.ResponseWriter, r *http.Request, p Peer) {
 // postpone is open to the control group: the person at the laptop may
 // hold an update once, for a bounded time.
 func (s *Server) postpone(w http.ResponseWriter, r *http.Request, p Peer) {
-	var d time.Duration
-	if v := r.URL.Query().Get("for"); v != "" {
-		var err error
-		if d, err = time.ParseDuration(v); err != nil || d <= 0 {
-			writeError(w, http.StatusBadRequest, "for: want a positive duration such as 2h, got "+strconv.Quote(v))
-			return
-		}
+	d, ok := forParam(w, r)
+	if !ok {
+		return
 	}
 	s.log().Info("control request", "path", r.URL.Path, "query", r.URL.RawQuery, "peer", p.String())
 	pause, err := s.Backend.Postpone(d, p.Name())

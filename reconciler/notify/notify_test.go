@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -96,6 +97,15 @@ func (s *stubServer) received() []call {
 // notification service.
 func startStub(t *testing.T, path string) *stubServer {
 	t.Helper()
+	s := &stubServer{}
+	serveNotifications(t, path, s)
+	return s
+}
+
+// serveNotifications connects to the bus at path as its owner and
+// exports server as the notification service; it returns the connection.
+func serveNotifications(t *testing.T, path string, server any) *dbus.Conn {
+	t.Helper()
 	uc, err := dialAs(nobody, path)
 	if err != nil {
 		t.Fatal(err)
@@ -105,15 +115,14 @@ func startStub(t *testing.T, path string) *stubServer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	s := &stubServer{}
-	if err := conn.Export(s, "/org/freedesktop/Notifications", "org.freedesktop.Notifications"); err != nil {
+	if err := conn.Export(server, "/org/freedesktop/Notifications", "org.freedesktop.Notifications"); err != nil {
 		t.Fatal(err)
 	}
 	reply, err := conn.RequestName("org.freedesktop.Notifications", dbus.NameFlagDoNotQueue)
 	if err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
 		t.Fatalf("RequestName: %v %v", reply, err)
 	}
-	return s
+	return conn
 }
 
 func TestSendReachesTheUsersSessionBus(t *testing.T) {
@@ -181,7 +190,7 @@ func TestObserverNotifiesAfterARevert(t *testing.T) {
 // pressingStub is a notification server whose user presses the first
 // action of every notification that offers one.
 type pressingStub struct {
-	conn    *dbus.Conn
+	conn    atomic.Pointer[dbus.Conn]
 	actions chan []string
 }
 
@@ -191,7 +200,7 @@ func (s *pressingStub) Notify(_ string, _ uint32, _ string, _, _ string, actions
 	if len(actions) >= 2 {
 		go func() {
 			time.Sleep(100 * time.Millisecond)
-			s.conn.Emit("/org/freedesktop/Notifications", "org.freedesktop.Notifications.ActionInvoked", uint32(7), actions[0])
+			s.conn.Load().Emit("/org/freedesktop/Notifications", "org.freedesktop.Notifications.ActionInvoked", uint32(7), actions[0])
 		}()
 	}
 	return 7, nil
@@ -201,20 +210,8 @@ func (s *pressingStub) Notify(_ string, _ uint32, _ string, _, _ string, actions
 // user pressing it on their desktop reaches OnAction with their uid.
 func TestActionIsReported(t *testing.T) {
 	path := sessionBus(t)
-	uc, err := dialAs(nobody, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := dbus.ConnectUnix(uc, dbus.WithAuth(dbus.AuthExternal(strconv.Itoa(nobody))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	stub := &pressingStub{conn: conn, actions: make(chan []string, 4)}
-	conn.Export(stub, "/org/freedesktop/Notifications", "org.freedesktop.Notifications")
-	if reply, err := conn.RequestName("org.freedesktop.Notifications", dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
-		t.Fatalf("RequestName: %v %v", reply, err)
-	}
+	stub := &pressingStub{actions: make(chan []string, 4)}
+	stub.conn.Store(serveNotifications(t, path, stub))
 	pressed := make(chan string, 1)
 	n := &Notifier{Users: func(context.Context) ([]uint32, error) { return []uint32{nobody}, nil },
 		BusPath:  func(uint32) string { return path },
