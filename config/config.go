@@ -52,6 +52,9 @@ type Config struct {
 	Notify   Notify     `yaml:"notify"`
 	Power    Power      `yaml:"power"`
 	Hub      Hub        `yaml:"hub"`
+	// Retention and Drift govern the host's life between deployments.
+	Retention Retention `yaml:"retention"`
+	Drift     Drift     `yaml:"drift"`
 }
 
 // Source says where the host's configuration comes from.
@@ -90,6 +93,8 @@ type Nix struct {
 	Profile string `yaml:"profile"`
 	// GCRootDir keeps the built and the last good system alive.
 	GCRootDir string `yaml:"gc_root_dir"`
+	// Quiet runs nix at low priority (lifecycle.go).
+	Quiet Quiet `yaml:"quiet"`
 }
 
 // Schedule says when to poll.
@@ -114,6 +119,10 @@ type Activation struct {
 	// LockWait is how long to wait for someone else's
 	// switch-to-configuration lock before giving up for this attempt.
 	LockWait time.Duration `yaml:"lock_wait"`
+	// Inhibitors says what a system whose switch inhibitors changed gets:
+	// boot (installed for the next boot), hold (nothing) or force (switch
+	// with NIXOS_NO_CHECK=1).
+	Inhibitors string `yaml:"inhibitors"`
 }
 
 // History configures the attempt record.
@@ -145,6 +154,7 @@ func Defaults() Config {
 			Command:      "nix",
 			Profile:      "/nix/var/nix/profiles/system",
 			GCRootDir:    "/nix/var/nix/gcroots/berth",
+			Quiet:        Quiet{Enabled: true, CPUWeight: 20, IOWeight: 20, Nice: 10},
 		},
 		Schedule: Schedule{Cron: "@every 15m", Jitter: time.Minute, BackoffMax: time.Hour},
 		Activate: Activation{
@@ -153,15 +163,18 @@ func Defaults() Config {
 			BootTimeout: 5 * time.Minute,
 			Settle:      3 * time.Second,
 			LockWait:    10 * time.Minute,
+			Inhibitors:  "boot",
 		},
-		History: History{Keep: 50},
-		Log:     Log{Level: "info"},
-		Control: Control{Socket: "/run/berth/berth.sock", Group: "berth"},
-		Webhook: Webhook{Listen: ":9420", MaxBody: 1 << 20, MinInterval: 10 * time.Second},
-		Metrics: Metrics{Listen: "127.0.0.1:9421"},
-		Health:  defaultHealth(),
-		Files:   Files{Root: "/", HostKey: "/etc/ssh/ssh_host_ed25519_key"},
-		Reboot:  Reboot{Policy: "never", Delay: 5 * time.Minute},
+		History:   History{Keep: 50},
+		Log:       Log{Level: "info"},
+		Control:   Control{Socket: "/run/berth/berth.sock", Group: "berth", PostponeMax: 4 * time.Hour},
+		Webhook:   Webhook{Listen: ":9420", MaxBody: 1 << 20, MinInterval: 10 * time.Second},
+		Metrics:   Metrics{Listen: "127.0.0.1:9421"},
+		Health:    defaultHealth(),
+		Files:     Files{Root: "/", HostKey: "/etc/ssh/ssh_host_ed25519_key"},
+		Reboot:    Reboot{Policy: "never", Delay: 5 * time.Minute},
+		Retention: Retention{Generations: 5},
+		Drift:     Drift{Policy: "report"},
 	}
 }
 

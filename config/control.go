@@ -14,6 +14,9 @@ type Control struct {
 	// Group may read status and history through the socket; changing
 	// anything needs root. Without such a group only root may connect.
 	Group string `yaml:"group"`
+	// PostponeMax is the longest a member of Group may postpone an
+	// update (berth postpone); 0 lets nobody but root hold updates.
+	PostponeMax time.Duration `yaml:"postpone_max"`
 }
 
 // Webhook configures the optional HTTP listener that makes the agent poll
@@ -50,6 +53,9 @@ var groupRE = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
 func (c *Config) validateControl() error {
 	if !filepath.IsAbs(c.Control.Socket) {
 		return bad("control.socket", "must be an absolute path, got %q", c.Control.Socket)
+	}
+	if c.Control.PostponeMax < 0 {
+		return bad("control.postpone_max", "must not be negative")
 	}
 	if c.Control.Group != "" && !groupRE.MatchString(c.Control.Group) {
 		return bad("control.group", "%q is not a valid group name", c.Control.Group)

@@ -21,6 +21,7 @@ import (
 // deps is the agent assembled from its configuration.
 type deps struct {
 	rec      *reconciler.Reconciler
+	act      *activate.Activator
 	sd       *nixos.Systemd
 	hub      *hubclient.Client
 	describe string
@@ -46,8 +47,11 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 	if err != nil {
 		return nil, err
 	}
-	nix := &nixos.Nix{Command: c.Nix.Command, BuildTimeout: c.Nix.BuildTimeout}
+	nix := &nixos.Nix{Command: c.Nix.Command, BuildTimeout: c.Nix.BuildTimeout, Quiet: quietOf(c.Nix.Quiet)}
 	builder := newBuilder(c, nix)
+	if c.Activate.Inhibitors == activate.InhibitForce {
+		sd.SwitchEnv = []string{"NIXOS_NO_CHECK=1"}
+	}
 	act := &activate.Activator{
 		Nix:      builder,
 		Systemd:  sd,
@@ -81,11 +85,13 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 		rec.Gate, rec.GateMaxWait = hc, c.Hub.MaxWait
 	}
 	withHealth(c, act, inner, sd)
+	withRetention(c, rec, sd, log)
+	withDrift(c, rec)
 	if err := setAsideCorruptState(rec.Store, log); err != nil {
 		sd.Close()
 		return nil, err
 	}
-	return &deps{rec: rec, sd: sd, hub: hc, describe: src.String()}, nil
+	return &deps{rec: rec, act: act, sd: sd, hub: hc, describe: src.String()}, nil
 }
 
 // newBuilder builds flakes, or fetches the system a host directory
@@ -105,7 +111,7 @@ func newGitSource(c *config.Config) (*gitsource.Source, error) {
 
 func policyOf(a config.Activation) activate.Policy {
 	return activate.Policy{Strict: a.Preflight == "strict", TestTimeout: a.TestTimeout, BootTimeout: a.BootTimeout,
-		Settle: a.Settle, LockWait: a.LockWait, Poll: pollEvery}
+		Settle: a.Settle, LockWait: a.LockWait, Poll: pollEvery, Inhibitors: a.Inhibitors}
 }
 
 // pollEvery is how often the agent looks at a held lock or a running unit.
