@@ -55,6 +55,11 @@ func ParsePush(h http.Header, body []byte) Push {
 	n := len(payload.Commits)
 	p.PathsKnown = n > 0 && n < maxListedCommits && (payload.TotalCommits == nil || *payload.TotalCommits == n)
 	for _, c := range payload.Commits {
+		if len(c.Added)+len(c.Modified)+len(c.Removed) == 0 {
+			// A listed commit that names no file (some forges list
+			// merge commits so) says nothing of what it changed.
+			p.PathsKnown = false
+		}
 		p.Paths = append(p.Paths, c.Added...)
 		p.Paths = append(p.Paths, c.Modified...)
 		p.Paths = append(p.Paths, c.Removed...)
