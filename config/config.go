@@ -131,7 +131,7 @@ func Defaults() Config {
 	return Config{
 		StateDir: "/var/lib/berth",
 		Source: Source{
-			HostDir:       "hosts/{hostname}",
+			HostDir:       hostname.DefaultHostDir,
 			Timeout:       2 * time.Minute,
 			MaxFiles:      100_000,
 			MaxBytes:      1 << 30,

@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"os"
 	"strings"
+
+	"github.com/berth-nix/berth/internal/redact"
 )
 
 // HTTPReporter POSTs each report as JSON to URL with this host's bearer
@@ -39,7 +41,7 @@ func (h *HTTPReporter) Send(ctx context.Context, rep HostReport, _ string) error
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.URL, bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("report URL %s: invalid", redact(h.URL))
+		return fmt.Errorf("report URL %s: invalid", redact.URL(h.URL))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(token)))
@@ -55,29 +57,12 @@ func (h *HTTPReporter) Send(ctx context.Context, rep HostReport, _ string) error
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return fmt.Errorf("post the report to %s: %w", redact(h.URL), err)
+		return fmt.Errorf("post the report to %s: %w", redact.URL(h.URL), err)
 	}
 	defer resp.Body.Close()
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("post the report to %s: %s", redact(h.URL), resp.Status)
+		return fmt.Errorf("post the report to %s: %s", redact.URL(h.URL), resp.Status)
 	}
 	return nil
-}
-
-// redact drops the query string, fragment and user information, which
-// may carry tokens, from a URL for logs and status.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		// Keep only what precedes anything that could be a secret.
-		raw, _, _ = strings.Cut(raw, "?")
-		raw, _, _ = strings.Cut(raw, "#")
-		if i := strings.LastIndex(raw, "@"); i >= 0 {
-			raw = raw[i+1:]
-		}
-		return raw
-	}
-	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
-	return u.String()
 }
