@@ -14,6 +14,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/berth-nix/berth/activate"
+	"github.com/berth-nix/berth/activate/files"
 	"github.com/berth-nix/berth/internal/hostname"
 	"github.com/berth-nix/berth/internal/settings"
 	gitsource "github.com/berth-nix/berth/source/git"
@@ -32,25 +34,25 @@ type Config struct {
 	Hostname string `yaml:"hostname"`
 	// StateDir holds state, history, logs, the fetched repository and
 	// staged artifacts.
-	StateDir string     `yaml:"state_dir"`
-	Source   Source     `yaml:"source"`
-	Nix      Nix        `yaml:"nix"`
-	Schedule Schedule   `yaml:"schedule"`
-	Activate Activation `yaml:"activation"`
-	History  History    `yaml:"history"`
-	Log      Log        `yaml:"log"`
-	Control  Control    `yaml:"control"`
-	Webhook  Webhook    `yaml:"webhook"`
-	Metrics  Metrics    `yaml:"metrics"`
-	Health   Health     `yaml:"health"`
-	Hooks    Hooks      `yaml:"hooks"`
-	Files    Files      `yaml:"files"`
-	Report   Report     `yaml:"report"`
-	Trust    Trust      `yaml:"trust"`
-	Prebuilt Prebuilt   `yaml:"prebuilt"`
-	Reboot   Reboot     `yaml:"reboot"`
-	Notify   Notify     `yaml:"notify"`
-	Power    Power      `yaml:"power"`
+	StateDir string                `yaml:"state_dir"`
+	Source   Source                `yaml:"source"`
+	Nix      Nix                   `yaml:"nix"`
+	Schedule Schedule              `yaml:"schedule"`
+	Activate Activation            `yaml:"activation"`
+	History  History               `yaml:"history"`
+	Log      Log                   `yaml:"log"`
+	Control  Control               `yaml:"control"`
+	Webhook  Webhook               `yaml:"webhook"`
+	Metrics  Metrics               `yaml:"metrics"`
+	Health   Health                `yaml:"health"`
+	Hooks    activate.HookSettings `yaml:"hooks"`
+	Files    files.Settings        `yaml:"files"`
+	Report   Report                `yaml:"report"`
+	Trust    Trust                 `yaml:"trust"`
+	Prebuilt Prebuilt              `yaml:"prebuilt"`
+	Reboot   Reboot                `yaml:"reboot"`
+	Notify   Notify                `yaml:"notify"`
+	Power    Power                 `yaml:"power"`
 }
 
 // Source says where the host's configuration comes from.
@@ -159,7 +161,7 @@ func Defaults() Config {
 		Webhook: Webhook{Listen: ":9420", MaxBody: 1 << 20, MinInterval: 10 * time.Second},
 		Metrics: Metrics{Listen: "127.0.0.1:9421"},
 		Health:  defaultHealth(),
-		Files:   Files{Root: "/", HostKey: "/etc/ssh/ssh_host_ed25519_key"},
+		Files:   files.DefaultSettings(),
 		Reboot:  Reboot{Policy: "never", Delay: 5 * time.Minute},
 	}
 }

@@ -5,17 +5,8 @@ import (
 	"path/filepath"
 
 	"github.com/berth-nix/berth/internal/redact"
+	"github.com/berth-nix/berth/internal/settings"
 )
-
-// Files configures the installation of the host's verbatim files tree
-// (docs/files.md).
-type Files struct {
-	// Root is where the tree is installed; "/" on a real host.
-	Root string `yaml:"root"`
-	// HostKey is the private key that decrypts the tree's encrypted
-	// files (NAME.age): the machine's SSH host key (docs/secrets.md).
-	HostKey string `yaml:"host_key"`
-}
 
 // Report configures where the agent sends its report after every
 // reconcile, besides the state directory (docs/reports.md).
@@ -29,11 +20,8 @@ type Report struct {
 }
 
 func (c *Config) validateFilesReport() error {
-	if !filepath.IsAbs(c.Files.Root) {
-		return bad("files.root", "must be an absolute path, got %q", c.Files.Root)
-	}
-	if !filepath.IsAbs(c.Files.HostKey) {
-		return bad("files.host_key", "must be an absolute path, got %q", c.Files.HostKey)
+	if err := settings.Under("files", c.Files.Validate()); err != nil {
+		return err
 	}
 	r := c.Report
 	if r.HTTPURL == "" {

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/berth-nix/berth/activate"
 )
 
 func TestHealthDefaults(t *testing.T) {
@@ -53,7 +55,7 @@ hooks:
 	if len(c.ReachabilitySpecs()) != 0 || c.DeadManWindow() != 20*time.Minute {
 		t.Errorf("got reachability %v, window %v; want off and 20m", c.ReachabilitySpecs(), c.DeadManWindow())
 	}
-	if c.Hooks.Pre[0].Timeout != DefaultHookTimeout || c.Hooks.Post[0].Timeout != 10*time.Second {
+	if c.Hooks.Pre[0].Timeout != activate.DefaultHookTimeout || c.Hooks.Post[0].Timeout != 10*time.Second {
 		t.Errorf("got hooks %+v, want default and given timeouts", c.Hooks)
 	}
 }
@@ -72,7 +74,8 @@ func TestHealthAndHooksErrors(t *testing.T) {
 		{"checks file outside", "health:\n  host_checks_file: ../x.yaml\n", []string{"health.host_checks_file"}},
 		{"relative hook", "hooks:\n  pre:\n    - {name: a, command: [true]}\n", []string{"hooks.pre", "absolute path"}},
 		{"hook without name", "hooks:\n  post:\n    - {command: [/bin/true]}\n", []string{"hooks.post", "name"}},
-		{"hook twice", "hooks:\n  post:\n    - {name: a, command: [/bin/true]}\n    - {name: a, command: [/bin/true]}\n", []string{"unique"}},
+		{"hook twice", "hooks:\n  post:\n    - {name: a, command: [/bin/true]}\n    - {name: a, command: [/bin/true]}\n", []string{"c.yaml:9: hooks.post", "unique"}},
+		{"same name pre and post", "hooks:\n  pre:\n    - {name: a, command: [/bin/true]}\n  post:\n    - {name: a, command: [/bin/true], timeout: -1s}\n", []string{"c.yaml:10: hooks.post", "timeout must be positive"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -29,6 +29,8 @@ func (c *Config) validate() error {
 	return nil
 }
 
+func (c *Config) validateHooks() error { return settings.Under("hooks", c.Hooks.Validate()) }
+
 func (c *Config) validateTop() error {
 	if !hostname.Valid(c.Hostname) {
 		return bad("hostname", "%q is not a valid host name (%s)", c.Hostname, hostname.Rule)

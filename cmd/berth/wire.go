@@ -8,12 +8,10 @@ import (
 	"path/filepath"
 
 	"github.com/berth-nix/berth/activate"
-	"github.com/berth-nix/berth/activate/files"
 	"github.com/berth-nix/berth/config"
 	"github.com/berth-nix/berth/health"
 	"github.com/berth-nix/berth/nixos"
 	"github.com/berth-nix/berth/reconciler"
-	"github.com/berth-nix/berth/secrets"
 	gitsource "github.com/berth-nix/berth/source/git"
 )
 
@@ -55,9 +53,8 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 		GCRoots:  c.Nix.GCRootDir,
 		Root:     "/",
 		LockPath: "/run/nixos/switch-to-configuration.lock",
-		Files: &files.Installer{Root: c.Files.Root, StateDir: filepath.Join(c.StateDir, "files"),
-			Decrypt: &secrets.HostKey{Path: c.Files.HostKey}, RequireEncrypted: c.Trust.RequireEncryptedFiles},
-		Differ: nix,
+		Files:    c.Files.Installer(filepath.Join(c.StateDir, "files"), c.Trust.RequireEncryptedFiles),
+		Differ:   nix,
 	}
 	rec := &reconciler.Reconciler{
 		Host: c.Hostname, Source: src, Lineage: lineage, AllowRewrite: allowRewrite(c),

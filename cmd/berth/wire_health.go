@@ -24,20 +24,10 @@ func withHealth(c *config.Config, act *activate.Activator, src source.Source, sd
 	if c.Health.DeadMan.Enabled {
 		act.DeadMan = &activate.DeadMan{Conn: sd.Conn(), Window: c.DeadManWindow(), Timeout: c.Activate.TestTimeout}
 	}
-	if len(c.Hooks.Pre)+len(c.Hooks.Post) > 0 {
-		act.Hooks = &activate.Hooks{Host: c.Hostname, Pre: hooksOf(c.Hooks.Pre), Post: hooksOf(c.Hooks.Post)}
-	}
+	act.Hooks = c.Hooks.Hooks(c.Hostname)
 }
 
 // reachability probes src on a connection of its own (source.Probe).
 func reachability(src source.Source) func(context.Context) error {
 	return func(ctx context.Context) error { return source.Probe(ctx, src) }
-}
-
-func hooksOf(hs []config.Hook) []activate.Hook {
-	out := make([]activate.Hook, len(hs))
-	for i, h := range hs {
-		out[i] = activate.Hook{Name: h.Name, Argv: h.Command, Timeout: h.Timeout}
-	}
-	return out
 }
