@@ -74,7 +74,7 @@ func TestHealthAndHooksErrors(t *testing.T) {
 		{"checks file outside", "health:\n  host_checks_file: ../x.yaml\n", []string{"health.host_checks_file"}},
 		{"relative hook", "hooks:\n  pre:\n    - {name: a, command: [true]}\n", []string{"hooks.pre", "absolute path"}},
 		{"hook without name", "hooks:\n  post:\n    - {command: [/bin/true]}\n", []string{"hooks.post", "name"}},
-		{"hook twice", "hooks:\n  post:\n    - {name: a, command: [/bin/true]}\n    - {name: a, command: [/bin/true]}\n", []string{"c.yaml:9: hooks.post", "unique"}},
+		{"hook twice", "hooks:\n  post:\n    - {name: a, command: [/bin/true]}\n    - {name: a, command: [/bin/true]}\n", []string{"c.yaml:8: hooks.post", "unique"}},
 		{"same name pre and post", "hooks:\n  pre:\n    - {name: a, command: [/bin/true]}\n  post:\n    - {name: a, command: [/bin/true], timeout: -1s}\n", []string{"c.yaml:10: hooks.post", "timeout must be positive"}},
 	}
 	for _, tt := range tests {
