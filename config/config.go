@@ -34,25 +34,25 @@ type Config struct {
 	Hostname string `yaml:"hostname"`
 	// StateDir holds state, history, logs, the fetched repository and
 	// staged artifacts.
-	StateDir string                `yaml:"state_dir"`
-	Source   Source                `yaml:"source"`
-	Nix      Nix                   `yaml:"nix"`
-	Schedule Schedule              `yaml:"schedule"`
-	Activate Activation            `yaml:"activation"`
-	History  History               `yaml:"history"`
-	Log      Log                   `yaml:"log"`
-	Control  Control               `yaml:"control"`
-	Webhook  Webhook               `yaml:"webhook"`
-	Metrics  Metrics               `yaml:"metrics"`
-	Health   Health                `yaml:"health"`
-	Hooks    activate.HookSettings `yaml:"hooks"`
-	Files    files.Settings        `yaml:"files"`
-	Report   Report                `yaml:"report"`
-	Trust    Trust                 `yaml:"trust"`
-	Prebuilt Prebuilt              `yaml:"prebuilt"`
-	Reboot   Reboot                `yaml:"reboot"`
-	Notify   Notify                `yaml:"notify"`
-	Power    Power                 `yaml:"power"`
+	StateDir string                    `yaml:"state_dir"`
+	Source   Source                    `yaml:"source"`
+	Nix      Nix                       `yaml:"nix"`
+	Schedule Schedule                  `yaml:"schedule"`
+	Activate Activation                `yaml:"activation"`
+	History  History                   `yaml:"history"`
+	Log      Log                       `yaml:"log"`
+	Control  Control                   `yaml:"control"`
+	Webhook  Webhook                   `yaml:"webhook"`
+	Metrics  Metrics                   `yaml:"metrics"`
+	Health   Health                    `yaml:"health"`
+	Hooks    activate.HookSettings     `yaml:"hooks"`
+	Files    files.Settings            `yaml:"files"`
+	Report   Report                    `yaml:"report"`
+	Trust    Trust                     `yaml:"trust"`
+	Prebuilt activate.PrebuiltSettings `yaml:"prebuilt"`
+	Reboot   Reboot                    `yaml:"reboot"`
+	Notify   Notify                    `yaml:"notify"`
+	Power    Power                     `yaml:"power"`
 }
 
 // Source says where the host's configuration comes from.

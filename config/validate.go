@@ -31,6 +31,10 @@ func (c *Config) validate() error {
 
 func (c *Config) validateHooks() error { return settings.Under("hooks", c.Hooks.Validate()) }
 
+func (c *Config) validatePrebuilt() error {
+	return settings.Under("prebuilt", c.Prebuilt.Validate())
+}
+
 func (c *Config) validateTop() error {
 	if !hostname.Valid(c.Hostname) {
 		return bad("hostname", "%q is not a valid host name (%s)", c.Hostname, hostname.Rule)

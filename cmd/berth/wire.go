@@ -77,7 +77,7 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 // newBuilder builds flakes, or fetches the system a host directory
 // declares prebuilt.
 func newBuilder(c *config.Config, nix *nixos.Nix) *activate.Prebuilt {
-	return &activate.Prebuilt{Builder: nix, Fetch: nix, Allowed: c.Prebuilt.Substituters, MatchFlake: c.Prebuilt.MatchFlake}
+	return c.Prebuilt.Prebuilt(nix, nix)
 }
 
 func newGitSource(c *config.Config) (*gitsource.Source, error) {
