@@ -18,6 +18,7 @@ import (
 	"github.com/berth-nix/berth/activate/files"
 	"github.com/berth-nix/berth/internal/hostname"
 	"github.com/berth-nix/berth/internal/settings"
+	"github.com/berth-nix/berth/reconciler/reboot"
 	gitsource "github.com/berth-nix/berth/source/git"
 	sftpsource "github.com/berth-nix/berth/source/sftp"
 	"github.com/berth-nix/berth/source/tree"
@@ -50,7 +51,7 @@ type Config struct {
 	Report   Report                    `yaml:"report"`
 	Trust    Trust                     `yaml:"trust"`
 	Prebuilt activate.PrebuiltSettings `yaml:"prebuilt"`
-	Reboot   Reboot                    `yaml:"reboot"`
+	Reboot   reboot.Settings           `yaml:"reboot"`
 	Notify   Notify                    `yaml:"notify"`
 	Power    Power                     `yaml:"power"`
 }
@@ -162,7 +163,7 @@ func Defaults() Config {
 		Metrics: Metrics{Listen: "127.0.0.1:9421"},
 		Health:  defaultHealth(),
 		Files:   files.DefaultSettings(),
-		Reboot:  Reboot{Policy: "never", Delay: 5 * time.Minute},
+		Reboot:  reboot.DefaultSettings(),
 	}
 }
 
