@@ -18,6 +18,7 @@ import (
 	"github.com/berth-nix/berth/activate/files"
 	"github.com/berth-nix/berth/internal/hostname"
 	"github.com/berth-nix/berth/internal/settings"
+	"github.com/berth-nix/berth/reconciler"
 	"github.com/berth-nix/berth/reconciler/reboot"
 	gitsource "github.com/berth-nix/berth/source/git"
 	sftpsource "github.com/berth-nix/berth/source/sftp"
@@ -48,7 +49,7 @@ type Config struct {
 	Health   Health                    `yaml:"health"`
 	Hooks    activate.HookSettings     `yaml:"hooks"`
 	Files    files.Settings            `yaml:"files"`
-	Report   Report                    `yaml:"report"`
+	Report   reconciler.ReportSettings `yaml:"report"`
 	Trust    Trust                     `yaml:"trust"`
 	Prebuilt activate.PrebuiltSettings `yaml:"prebuilt"`
 	Reboot   reboot.Settings           `yaml:"reboot"`

@@ -29,6 +29,13 @@ func (c *Config) validate() error {
 	return nil
 }
 
+func (c *Config) validateFilesReport() error {
+	if err := settings.Under("files", c.Files.Validate()); err != nil {
+		return err
+	}
+	return settings.Under("report", c.Report.Validate())
+}
+
 func (c *Config) validateHooks() error { return settings.Under("hooks", c.Hooks.Validate()) }
 
 func (c *Config) validatePrebuilt() error {

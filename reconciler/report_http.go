@@ -10,9 +10,12 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 
+	"github.com/berth-nix/berth/internal/hostname"
 	"github.com/berth-nix/berth/internal/redact"
+	"github.com/berth-nix/berth/internal/settings"
 )
 
 // HTTPReporter POSTs each report as JSON to URL with this host's bearer
@@ -65,4 +68,56 @@ func (h *HTTPReporter) Send(ctx context.Context, rep HostReport, _ string) error
 		return fmt.Errorf("post the report to %s: %s", redact.URL(h.URL), resp.Status)
 	}
 	return nil
+}
+
+// ReportSettings is the report section of the agent's configuration file
+// (docs/reports.md): where the agent sends its report after every
+// reconcile, besides the state directory.
+type ReportSettings struct {
+	// HTTPURL receives each report as a JSON POST; {hostname} is
+	// replaced. Empty sends none.
+	HTTPURL string `yaml:"http_url"`
+	// TokenFile holds this host's bearer token for HTTPURL; it is read
+	// again for every report.
+	TokenFile string `yaml:"token_file"`
+}
+
+// Validate checks s. An error is a *settings.Error naming the key inside
+// the section.
+func (s *ReportSettings) Validate() error {
+	if s.HTTPURL == "" {
+		if s.TokenFile != "" {
+			return settings.Errorf("token_file", "is set but report.http_url is not")
+		}
+		return nil
+	}
+	// Any valid host name makes the same URL valid or not.
+	u, err := url.Parse(hostname.Expand(s.HTTPURL, "host"))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return settings.Errorf("http_url", "must be an http:// or https:// URL, got %q", redact.URL(s.HTTPURL))
+	}
+	if u.User != nil {
+		return settings.Errorf("http_url", "must not contain credentials; use report.token_file")
+	}
+	if !filepath.IsAbs(s.TokenFile) {
+		return settings.Errorf("token_file", "is required with report.http_url and must be an absolute path, got %q", s.TokenFile)
+	}
+	return nil
+}
+
+// String describes s without any secret.
+func (s ReportSettings) String() string {
+	if s.HTTPURL == "" {
+		return "report to the state directory"
+	}
+	return "report to " + redact.URL(s.HTTPURL)
+}
+
+// HTTPReporter returns the reporter of s for host, or nil when s sends
+// no reports over HTTP.
+func (s ReportSettings) HTTPReporter(host string) *HTTPReporter {
+	if s.HTTPURL == "" {
+		return nil
+	}
+	return &HTTPReporter{URL: hostname.Expand(s.HTTPURL, host), TokenFile: s.TokenFile}
 }

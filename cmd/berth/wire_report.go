@@ -15,8 +15,8 @@ func newReporter(c *config.Config, src describedSource) reconciler.Reporter {
 	if s, ok := src.(*sftpsource.Source); ok {
 		rs = append(rs, reconciler.UploadReporter{Uploader: s})
 	}
-	if c.Report.HTTPURL != "" {
-		rs = append(rs, &reconciler.HTTPReporter{URL: c.Expand(c.Report.HTTPURL), TokenFile: c.Report.TokenFile})
+	if h := c.Report.HTTPReporter(c.Hostname); h != nil {
+		rs = append(rs, h)
 	}
 	switch len(rs) {
 	case 0:
