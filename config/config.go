@@ -46,7 +46,7 @@ type Config struct {
 	Control  Control                   `yaml:"control"`
 	Webhook  Webhook                   `yaml:"webhook"`
 	Metrics  Metrics                   `yaml:"metrics"`
-	Health   Health                    `yaml:"health"`
+	Health   activate.HealthSettings   `yaml:"health"`
 	Hooks    activate.HookSettings     `yaml:"hooks"`
 	Files    files.Settings            `yaml:"files"`
 	Report   reconciler.ReportSettings `yaml:"report"`
@@ -162,7 +162,7 @@ func Defaults() Config {
 		Control: Control{Socket: "/run/berth/berth.sock", Group: "berth"},
 		Webhook: Webhook{Listen: ":9420", MaxBody: 1 << 20, MinInterval: 10 * time.Second},
 		Metrics: Metrics{Listen: "127.0.0.1:9421"},
-		Health:  defaultHealth(),
+		Health:  activate.DefaultHealthSettings(),
 		Files:   files.DefaultSettings(),
 		Reboot:  reboot.DefaultSettings(),
 	}

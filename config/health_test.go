@@ -13,8 +13,8 @@ func TestHealthDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	specs := c.ReachabilitySpecs()
-	if len(specs) != 1 || specs[0].Name != ReachabilityName || specs[0].Deadline != 2*time.Minute {
+	specs := c.Health.ReachabilitySpecs()
+	if len(specs) != 1 || specs[0].Name != activate.ReachabilityName || specs[0].Deadline != 2*time.Minute {
 		t.Errorf("got reachability %+v, want the built-in check on with a 2m deadline", specs)
 	}
 	if want := 10*time.Minute + 3*time.Second + 5*time.Minute + 2*time.Minute; c.DeadManWindow() != want {
@@ -52,8 +52,8 @@ hooks:
 	if got := c.Health.Checks[0]; got.Phase != "verify" || got.Timeout != 10*time.Second || got.Deadline != 90*time.Second {
 		t.Errorf("got check %+v, want defaults filled in", got)
 	}
-	if len(c.ReachabilitySpecs()) != 0 || c.DeadManWindow() != 20*time.Minute {
-		t.Errorf("got reachability %v, window %v; want off and 20m", c.ReachabilitySpecs(), c.DeadManWindow())
+	if len(c.Health.ReachabilitySpecs()) != 0 || c.DeadManWindow() != 20*time.Minute {
+		t.Errorf("got reachability %v, window %v; want off and 20m", c.Health.ReachabilitySpecs(), c.DeadManWindow())
 	}
 	if c.Hooks.Pre[0].Timeout != activate.DefaultHookTimeout || c.Hooks.Post[0].Timeout != 10*time.Second {
 		t.Errorf("got hooks %+v, want default and given timeouts", c.Hooks)

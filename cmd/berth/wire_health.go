@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"slices"
 
 	"github.com/berth-nix/berth/activate"
 	"github.com/berth-nix/berth/config"
@@ -15,12 +14,7 @@ import (
 // reachability check polls src, the agent's own source, with the same
 // credentials the agent fetches with.
 func withHealth(c *config.Config, act *activate.Activator, src source.Source, sd *nixos.Systemd) {
-	act.Health = &activate.Health{
-		Checks:      append(slices.Clone(c.Health.Checks), c.ReachabilitySpecs()...),
-		HostFile:    c.Health.HostChecksFile,
-		MaxDeadline: c.Health.MaxDeadline,
-		Env:         health.Env{Systemd: sd.Conn(), Reachability: reachability(src)},
-	}
+	act.Health = c.Health.Health(health.Env{Systemd: sd.Conn(), Reachability: reachability(src)})
 	if c.Health.DeadMan.Enabled {
 		act.DeadMan = &activate.DeadMan{Conn: sd.Conn(), Window: c.DeadManWindow(), Timeout: c.Activate.TestTimeout}
 	}
