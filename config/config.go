@@ -36,25 +36,25 @@ type Config struct {
 	Hostname string `yaml:"hostname"`
 	// StateDir holds state, history, logs, the fetched repository and
 	// staged artifacts.
-	StateDir string                    `yaml:"state_dir"`
-	Source   Source                    `yaml:"source"`
-	Nix      Nix                       `yaml:"nix"`
-	Schedule Schedule                  `yaml:"schedule"`
-	Activate Activation                `yaml:"activation"`
-	History  History                   `yaml:"history"`
-	Log      Log                       `yaml:"log"`
-	Control  Control                   `yaml:"control"`
-	Webhook  Webhook                   `yaml:"webhook"`
-	Metrics  Metrics                   `yaml:"metrics"`
-	Health   activate.HealthSettings   `yaml:"health"`
-	Hooks    activate.HookSettings     `yaml:"hooks"`
-	Files    files.Settings            `yaml:"files"`
-	Report   reconciler.ReportSettings `yaml:"report"`
-	Trust    Trust                     `yaml:"trust"`
-	Prebuilt activate.PrebuiltSettings `yaml:"prebuilt"`
-	Reboot   reboot.Settings           `yaml:"reboot"`
-	Notify   Notify                    `yaml:"notify"`
-	Power    Power                     `yaml:"power"`
+	StateDir string                      `yaml:"state_dir"`
+	Source   Source                      `yaml:"source"`
+	Nix      Nix                         `yaml:"nix"`
+	Schedule Schedule                    `yaml:"schedule"`
+	Activate activate.ActivationSettings `yaml:"activation"`
+	History  History                     `yaml:"history"`
+	Log      Log                         `yaml:"log"`
+	Control  Control                     `yaml:"control"`
+	Webhook  Webhook                     `yaml:"webhook"`
+	Metrics  Metrics                     `yaml:"metrics"`
+	Health   activate.HealthSettings     `yaml:"health"`
+	Hooks    activate.HookSettings       `yaml:"hooks"`
+	Files    files.Settings              `yaml:"files"`
+	Report   reconciler.ReportSettings   `yaml:"report"`
+	Trust    Trust                       `yaml:"trust"`
+	Prebuilt activate.PrebuiltSettings   `yaml:"prebuilt"`
+	Reboot   reboot.Settings             `yaml:"reboot"`
+	Notify   Notify                      `yaml:"notify"`
+	Power    Power                       `yaml:"power"`
 }
 
 // Source says where the host's configuration comes from.
@@ -105,20 +105,6 @@ type Schedule struct {
 	BackoffMax time.Duration `yaml:"backoff_max"`
 }
 
-// Activation configures switching.
-type Activation struct {
-	// Preflight is "baseline" (units that failed before are left out of
-	// the verdict) or "strict" (any failed unit blocks the deploy).
-	Preflight   string        `yaml:"preflight"`
-	TestTimeout time.Duration `yaml:"test_timeout"`
-	BootTimeout time.Duration `yaml:"boot_timeout"`
-	// Settle is how long to wait after the switch before judging units.
-	Settle time.Duration `yaml:"settle"`
-	// LockWait is how long to wait for someone else's
-	// switch-to-configuration lock before giving up for this attempt.
-	LockWait time.Duration `yaml:"lock_wait"`
-}
-
 // History configures the attempt record.
 type History struct {
 	Keep int `yaml:"keep"`
@@ -150,21 +136,15 @@ func Defaults() Config {
 			GCRootDir:    "/nix/var/nix/gcroots/berth",
 		},
 		Schedule: Schedule{Cron: "@every 15m", Jitter: time.Minute, BackoffMax: time.Hour},
-		Activate: Activation{
-			Preflight:   "baseline",
-			TestTimeout: 10 * time.Minute,
-			BootTimeout: 5 * time.Minute,
-			Settle:      3 * time.Second,
-			LockWait:    10 * time.Minute,
-		},
-		History: History{Keep: 50},
-		Log:     Log{Level: "info"},
-		Control: Control{Socket: "/run/berth/berth.sock", Group: "berth"},
-		Webhook: Webhook{Listen: ":9420", MaxBody: 1 << 20, MinInterval: 10 * time.Second},
-		Metrics: Metrics{Listen: "127.0.0.1:9421"},
-		Health:  activate.DefaultHealthSettings(),
-		Files:   files.DefaultSettings(),
-		Reboot:  reboot.DefaultSettings(),
+		Activate: activate.DefaultActivationSettings(),
+		History:  History{Keep: 50},
+		Log:      Log{Level: "info"},
+		Control:  Control{Socket: "/run/berth/berth.sock", Group: "berth"},
+		Webhook:  Webhook{Listen: ":9420", MaxBody: 1 << 20, MinInterval: 10 * time.Second},
+		Metrics:  Metrics{Listen: "127.0.0.1:9421"},
+		Health:   activate.DefaultHealthSettings(),
+		Files:    files.DefaultSettings(),
+		Reboot:   reboot.DefaultSettings(),
 	}
 }
 

@@ -3,7 +3,6 @@ package config
 import (
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
@@ -112,19 +111,7 @@ func (c *Config) validateSchedule() error {
 }
 
 func (c *Config) validateActivation() error {
-	a := c.Activate
-	if a.Preflight != "baseline" && a.Preflight != "strict" {
-		return bad("activation.preflight", "must be baseline or strict, got %q", a.Preflight)
-	}
-	for key, d := range map[string]time.Duration{"test_timeout": a.TestTimeout, "boot_timeout": a.BootTimeout} {
-		if d <= 0 {
-			return bad("activation."+key, "must be positive")
-		}
-	}
-	if a.Settle < 0 || a.LockWait < 0 {
-		return bad("activation.settle", "settle and lock_wait must not be negative")
-	}
-	return nil
+	return settings.Under("activation", c.Activate.Validate())
 }
 
 // lineOf finds the line of the dotted key in the document, or of the

@@ -48,7 +48,7 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 		Nix:      builder,
 		Systemd:  sd,
 		Units:    unitLister{sd},
-		Policy:   policyOf(c.Activate),
+		Policy:   c.Activate.Policy(pollEvery),
 		Profile:  c.Nix.Profile,
 		GCRoots:  c.Nix.GCRootDir,
 		Root:     "/",
@@ -87,11 +87,6 @@ func newGitSource(c *config.Config) (*gitsource.Source, error) {
 		Timeout: c.Source.Timeout, MaxFetchBytes: c.Source.MaxFetchBytes, Limits: c.Source.Limits(),
 		Signing: gitSigning(c),
 	}))
-}
-
-func policyOf(a config.Activation) activate.Policy {
-	return activate.Policy{Strict: a.Preflight == "strict", TestTimeout: a.TestTimeout, BootTimeout: a.BootTimeout,
-		Settle: a.Settle, LockWait: a.LockWait, Poll: pollEvery}
 }
 
 // pollEvery is how often the agent looks at a held lock or a running unit.
