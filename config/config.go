@@ -20,6 +20,7 @@ import (
 	"github.com/berth-nix/berth/internal/settings"
 	"github.com/berth-nix/berth/reconciler"
 	"github.com/berth-nix/berth/reconciler/reboot"
+	"github.com/berth-nix/berth/reconciler/webhook"
 	gitsource "github.com/berth-nix/berth/source/git"
 	sftpsource "github.com/berth-nix/berth/source/sftp"
 	"github.com/berth-nix/berth/source/tree"
@@ -44,7 +45,7 @@ type Config struct {
 	History  History                     `yaml:"history"`
 	Log      Log                         `yaml:"log"`
 	Control  Control                     `yaml:"control"`
-	Webhook  Webhook                     `yaml:"webhook"`
+	Webhook  webhook.Settings            `yaml:"webhook"`
 	Metrics  Metrics                     `yaml:"metrics"`
 	Health   activate.HealthSettings     `yaml:"health"`
 	Hooks    activate.HookSettings       `yaml:"hooks"`
@@ -140,7 +141,7 @@ func Defaults() Config {
 		History:  History{Keep: 50},
 		Log:      Log{Level: "info"},
 		Control:  Control{Socket: "/run/berth/berth.sock", Group: "berth"},
-		Webhook:  Webhook{Listen: ":9420", MaxBody: 1 << 20, MinInterval: 10 * time.Second},
+		Webhook:  webhook.DefaultSettings(),
 		Metrics:  Metrics{Listen: "127.0.0.1:9421"},
 		Health:   activate.DefaultHealthSettings(),
 		Files:    files.DefaultSettings(),

@@ -8,6 +8,7 @@ package settings
 import (
 	"errors"
 	"fmt"
+	"net"
 )
 
 // Error is a problem with the value of Key, a dotted path such as
@@ -35,4 +36,13 @@ func Under(section string, err error) error {
 		return &Error{Key: section + "." + e.Key, Msg: e.Msg}
 	}
 	return &Error{Key: section, Msg: err.Error()}
+}
+
+// HostPort checks that addr, the value of key, is host:port, as a
+// listener takes it.
+func HostPort(key, addr string) error {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return Errorf(key, "must be host:port, got %q", addr)
+	}
+	return nil
 }
