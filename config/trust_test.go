@@ -41,7 +41,7 @@ func TestTrust(t *testing.T) {
 		})
 	}
 	c, err := Parse("berth.yaml", []byte("hostname: h\n"+git+"trust:\n  git:\n    allowed_signers: /a\n  max_age: 2h\n"))
-	if err != nil || !c.Trust.GitSigned() || c.Trust.MaxAge != 2*time.Hour {
+	if err != nil || !c.Trust.Git.Signed() || c.Trust.MaxAge != 2*time.Hour {
 		t.Errorf("got %+v, %v, want a signed git policy and max_age 2h", c.Trust, err)
 	}
 }

@@ -85,7 +85,7 @@ func newGitSource(c *config.Config) (*gitsource.Source, error) {
 		Host: c.Hostname, HostDir: c.Expand(c.Source.HostDir),
 		StateDir: filepath.Join(c.StateDir, "git"), StageDir: filepath.Join(c.StateDir, "stage"),
 		Timeout: c.Source.Timeout, MaxFetchBytes: c.Source.MaxFetchBytes, Limits: c.Source.Limits(),
-		Signing: gitSigning(c),
+		Signing: c.Trust.Git.Signing(),
 	}))
 }
 
@@ -114,4 +114,14 @@ func setAsideCorruptState(s reconciler.Store, log *slog.Logger) error {
 		log.Error("state file unreadable; starting afresh, the old file is kept", "err", err, "kept", dst)
 		return nil
 	}
+}
+
+// privateStateDir creates the state directory root-only, and makes an
+// existing one root-only too: it holds the fetched repository, staged
+// files/ trees and the record of what runs, none of it for other users.
+func privateStateDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	return os.Chmod(dir, 0o700)
 }
