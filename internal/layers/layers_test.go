@@ -1,8 +1,10 @@
 // Package layers holds the test that keeps berth's import graph pointing
 // one way: cmd/berth → reconciler (with its features in reconciler/*) →
-// {source, activate}, activate → {nixos, health}; config composes the
-// backends' settings for cmd/berth; the admin side (fleet, fleetinit,
-// source/publish) uses sources and the formats, never the agent's loop;
+// {source, activate}, activate → {nixos, health}; config composes, for
+// cmd/berth, the sections of the configuration file that the packages
+// owning them define (each with its YAML, Validate and String); the admin
+// side (fleet, fleetinit, source/publish) uses sources and the formats,
+// never the agent's loop or activation;
 // internal/ and the formats (report, prebuilt) are ground everything may
 // use. Nothing imports upward.
 package layers
@@ -24,9 +26,10 @@ var forbidden = map[string][]string{
 	"activate":   {"reconciler", "config", "fleet", "cmd"},
 	"reconciler": {"config", "fleet", "cmd"},
 	"config":     {"fleet", "cmd"},
-	// The admin side never imports the agent's loop.
-	"fleet":     {"reconciler", "activate", "config", "cmd"},
-	"fleetinit": {"reconciler", "activate", "config", "cmd"},
+	// The admin side never imports the agent's loop or activation.
+	"fleet":          {"reconciler", "activate", "config", "cmd"},
+	"fleetinit":      {"reconciler", "activate", "config", "cmd"},
+	"source/publish": {"reconciler", "activate", "config", "fleet", "cmd"},
 	// Formats and ground utilities sit below everything.
 	"report":   {"reconciler", "activate", "source", "health", "config", "fleet", "cmd"},
 	"prebuilt": {"reconciler", "activate", "source", "health", "config", "fleet", "cmd"},
