@@ -1,7 +1,6 @@
 package config
 
 import (
-	"path/filepath"
 	"regexp"
 
 	"github.com/berth-nix/berth/internal/settings"
@@ -27,8 +26,8 @@ type Metrics struct {
 var groupRE = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
 
 func (c *Config) validateControl() error {
-	if !filepath.IsAbs(c.Control.Socket) {
-		return bad("control.socket", "must be an absolute path, got %q", c.Control.Socket)
+	if err := settings.Abs("control.socket", c.Control.Socket); err != nil {
+		return err
 	}
 	if c.Control.Group != "" && !groupRE.MatchString(c.Control.Group) {
 		return bad("control.group", "%q is not a valid group name", c.Control.Group)

@@ -45,8 +45,8 @@ func (c *Config) validateTop() error {
 	if !hostname.Valid(c.Hostname) {
 		return bad("hostname", "%q is not a valid host name (%s)", c.Hostname, hostname.Rule)
 	}
-	if !filepath.IsAbs(c.StateDir) {
-		return bad("state_dir", "must be an absolute path, got %q", c.StateDir)
+	if err := settings.Abs("state_dir", c.StateDir); err != nil {
+		return err
 	}
 	if c.History.Keep < 1 {
 		return bad("history.keep", "must be at least 1, got %d", c.History.Keep)
@@ -88,13 +88,10 @@ func (c *Config) validateNix() error {
 	if n.Command == "" {
 		return bad("nix.command", "is required")
 	}
-	if !filepath.IsAbs(n.Profile) {
-		return bad("nix.profile", "must be an absolute path, got %q", n.Profile)
+	if err := settings.Abs("nix.profile", n.Profile); err != nil {
+		return err
 	}
-	if !filepath.IsAbs(n.GCRootDir) {
-		return bad("nix.gc_root_dir", "must be an absolute path, got %q", n.GCRootDir)
-	}
-	return nil
+	return settings.Abs("nix.gc_root_dir", n.GCRootDir)
 }
 
 func (c *Config) validateSchedule() error {

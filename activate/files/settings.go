@@ -2,7 +2,6 @@ package files
 
 import (
 	"fmt"
-	"path/filepath"
 
 	"github.com/berth-nix/berth/internal/settings"
 	"github.com/berth-nix/berth/secrets"
@@ -27,12 +26,10 @@ func DefaultSettings() Settings {
 // Validate checks s. An error is a *settings.Error naming the key inside
 // the section.
 func (s *Settings) Validate() error {
-	for _, f := range []struct{ key, path string }{{"root", s.Root}, {"host_key", s.HostKey}} {
-		if !filepath.IsAbs(f.path) {
-			return settings.Errorf(f.key, "must be an absolute path, got %q", f.path)
-		}
+	if err := settings.Abs("root", s.Root); err != nil {
+		return err
 	}
-	return nil
+	return settings.Abs("host_key", s.HostKey)
 }
 
 // String describes s; it names the key file, not the key.

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"path/filepath"
 )
 
 // Error is a problem with the value of Key, a dotted path such as
@@ -43,6 +44,30 @@ func Under(section string, err error) error {
 func HostPort(key, addr string) error {
 	if _, _, err := net.SplitHostPort(addr); err != nil {
 		return Errorf(key, "must be host:port, got %q", addr)
+	}
+	return nil
+}
+
+// Abs checks that path, the value of key, is an absolute path, which an
+// empty one is not.
+func Abs(key, path string) error {
+	if !filepath.IsAbs(path) {
+		return Errorf(key, "must be an absolute path, got %q", path)
+	}
+	return nil
+}
+
+// Path is a key whose value is a file system path.
+type Path struct{ Key, Value string }
+
+// OptionalAbs checks that each of paths that is set is absolute.
+func OptionalAbs(paths ...Path) error {
+	for _, p := range paths {
+		if p.Value != "" {
+			if err := Abs(p.Key, p.Value); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

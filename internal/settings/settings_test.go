@@ -19,3 +19,20 @@ func TestUnder(t *testing.T) {
 		t.Error("Under of nil is not nil")
 	}
 }
+
+func TestAbs(t *testing.T) {
+	if err := Abs("state_dir", "var/lib"); err == nil || err.Error() != `state_dir: must be an absolute path, got "var/lib"` {
+		t.Errorf("relative: got %v", err)
+	}
+	if Abs("state_dir", "") == nil {
+		t.Error("empty: accepted")
+	}
+	err := OptionalAbs(Path{"a", ""}, Path{"b", "/x"}, Path{"c", "y"})
+	var e *Error
+	if !errors.As(err, &e) || e.Key != "c" {
+		t.Errorf("optional: got %v, want an error naming c", err)
+	}
+	if err := OptionalAbs(Path{"a", ""}, Path{"b", "/x"}); err != nil {
+		t.Errorf("got %v", err)
+	}
+}

@@ -2,7 +2,6 @@ package gitsource
 
 import (
 	"fmt"
-	"path/filepath"
 
 	"github.com/berth-nix/berth/internal/settings"
 )
@@ -23,12 +22,8 @@ func (t TrustSettings) Signed() bool { return t.AllowedSigners != "" || t.OpenPG
 // Validate checks t. An error is a *settings.Error naming the key inside
 // the section.
 func (t *TrustSettings) Validate() error {
-	for _, f := range []struct{ key, path string }{{"allowed_signers", t.AllowedSigners}, {"openpgp_keyring", t.OpenPGPKeyring}} {
-		if f.path != "" && !filepath.IsAbs(f.path) {
-			return settings.Errorf(f.key, "must be an absolute path, got %q", f.path)
-		}
-	}
-	return nil
+	return settings.OptionalAbs(settings.Path{Key: "allowed_signers", Value: t.AllowedSigners},
+		settings.Path{Key: "openpgp_keyring", Value: t.OpenPGPKeyring})
 }
 
 // String describes t; it names key files, which hold no secret.

@@ -1,10 +1,6 @@
 package sftpsource
 
-import (
-	"path/filepath"
-
-	"github.com/berth-nix/berth/internal/settings"
-)
+import "github.com/berth-nix/berth/internal/settings"
 
 // TrustSettings is the trust.sftp section of the agent's configuration
 // file: when set, every manifest must be signed by a key it trusts
@@ -17,10 +13,7 @@ type TrustSettings struct {
 // Validate checks t. An error is a *settings.Error naming the key inside
 // the section.
 func (t *TrustSettings) Validate() error {
-	if t.AllowedSigners != "" && !filepath.IsAbs(t.AllowedSigners) {
-		return settings.Errorf("allowed_signers", "must be an absolute path, got %q", t.AllowedSigners)
-	}
-	return nil
+	return settings.OptionalAbs(settings.Path{Key: "allowed_signers", Value: t.AllowedSigners})
 }
 
 // String describes t; it names the key file, which holds no secret.
