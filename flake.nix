@@ -30,7 +30,7 @@
         # The hash of `go mod vendor` for go.mod and go.sum. e2e/check-nix
         # recomputes it and fails when it is stale; docs/operations.md says
         # how to update it.
-        vendorHash = "sha256-/ntaDRiuIo4Ks+QgtZpcXpvQgobU/YgqOjtRpRLzqTk=";
+        vendorHash = "sha256-c0iXg6Sq4vTEJWH1pTMwV7HQOp0hlpDPeGBaXH3HFXM=";
         subPackages = [ "cmd/berth" ];
         env.CGO_ENABLED = 0;
         # berth version, status, reports and metrics say which berth runs.
@@ -67,6 +67,7 @@
       nixosModules = {
         default = withPackage ./nixos/module.nix [ "services" "berth" "package" ];
         server = withPackage ./nixos/server.nix [ "services" "berth-server" "publish" "package" ];
+        hub = withPackage ./nixos/hub.nix [ "services" "berth-hub" "package" ];
       };
 
       devShells = forAllSystems (pkgs: {

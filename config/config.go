@@ -18,9 +18,9 @@ import (
 	"github.com/berth-nix/berth/activate/files"
 	"github.com/berth-nix/berth/internal/hostname"
 	"github.com/berth-nix/berth/internal/settings"
+	"github.com/berth-nix/berth/internal/webhook"
 	"github.com/berth-nix/berth/reconciler"
 	"github.com/berth-nix/berth/reconciler/reboot"
-	"github.com/berth-nix/berth/reconciler/webhook"
 	gitsource "github.com/berth-nix/berth/source/git"
 	sftpsource "github.com/berth-nix/berth/source/sftp"
 	"github.com/berth-nix/berth/source/tree"
@@ -56,6 +56,7 @@ type Config struct {
 	Reboot   reboot.Settings             `yaml:"reboot"`
 	Notify   Notify                      `yaml:"notify"`
 	Power    Power                       `yaml:"power"`
+	Hub      Hub                         `yaml:"hub"`
 }
 
 // Source says where the host's configuration comes from.

@@ -19,7 +19,7 @@ func bad(key, format string, args ...any) error { return settings.Errorf(key, fo
 var CronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
 func (c *Config) validate() error {
-	checks := []func() error{c.validateTop, c.validateSource, c.validateNix, c.validateSchedule, c.validateActivation, c.validateControl, c.validateFilesReport, c.validateHealth, c.validateHooks, c.validateTrust, c.validatePrebuilt, c.validateReboot}
+	checks := []func() error{c.validateTop, c.validateSource, c.validateNix, c.validateSchedule, c.validateActivation, c.validateControl, c.validateFilesReport, c.validateHealth, c.validateHooks, c.validateTrust, c.validatePrebuilt, c.validateReboot, c.validateHub}
 	for _, check := range checks {
 		if err := check(); err != nil {
 			return err

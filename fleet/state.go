@@ -38,14 +38,14 @@ func againstWanted(rep *report.HostReport, wanted string) (string, string) {
 	}
 	if a := rep.Attempt; a != nil && a.Digest == wanted {
 		if s := attemptState(a.Result); s != "" {
-			return s, summary(a.Error)
+			return s, Summary(a.Error)
 		}
 	}
 	if rj := rep.Rejected; rj != nil && rj.Digest == wanted {
-		return fleetFailed, summary(rj.Reason)
+		return fleetFailed, Summary(rj.Reason)
 	}
 	if rep.Result == report.ResultFailed {
-		return fleetPending, summary(rep.Error)
+		return fleetPending, Summary(rep.Error)
 	}
 	return fleetPending, ""
 }
@@ -55,12 +55,12 @@ func againstWanted(rep *report.HostReport, wanted string) (string, string) {
 func fromReport(rep *report.HostReport) (string, string) {
 	if rj := rep.Rejected; rj != nil {
 		if a := rep.Attempt; a != nil && a.Digest == rj.Digest && attemptState(a.Result) != "" {
-			return attemptState(a.Result), summary(a.Error)
+			return attemptState(a.Result), Summary(a.Error)
 		}
-		return fleetFailed, summary(rj.Reason)
+		return fleetFailed, Summary(rj.Reason)
 	}
 	if rep.Result == report.ResultFailed {
-		return fleetFailed, summary(rep.Error)
+		return fleetFailed, Summary(rep.Error)
 	}
 	if rep.Applied != nil {
 		return fleetUpToDate, ""
@@ -80,8 +80,8 @@ func attemptState(result string) string {
 	return ""
 }
 
-// summary is the first line of an error, at most 120 bytes.
-func summary(s string) string {
+// Summary is the first line of an error, at most 120 bytes.
+func Summary(s string) string {
 	for i, c := range s {
 		if c == '\n' {
 			s = s[:i]

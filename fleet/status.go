@@ -64,7 +64,7 @@ func Status(o Options, now time.Time) (View, error) {
 	for _, h := range hostNames(reps, wanted) {
 		row := rowOf(h, reps.byHost[h], wanted[h], reps.file[h], now, o.StaleAfter)
 		if why, ok := reps.refused[h]; ok && reps.byHost[h] == nil {
-			row.Error = summary(why)
+			row.Error = Summary(why)
 		}
 		v.Hosts = append(v.Hosts, row)
 	}
@@ -102,7 +102,7 @@ func Print(out io.Writer, v View, withWanted bool) {
 	}
 	w.Flush()
 	for _, b := range v.Bad {
-		fmt.Fprintf(out, "bad: %s: %s\n", b.File, summary(b.Error))
+		fmt.Fprintf(out, "bad: %s: %s\n", b.File, Summary(b.Error))
 	}
 }
 

@@ -124,6 +124,13 @@ let
       http_url = key types.str "URL that receives each report as a JSON POST; {hostname} is replaced. Never with credentials.";
       token_file = key absPath "File holding this host's bearer token for report.http_url. Keep it out of the Nix store.";
     };
+    hub = {
+      url = key types.str "URL of the berth hub this agent reports to and takes poll-now events from (docs/hub.md). Never with credentials.";
+      token_file = key absPath "File holding this host's hub token. Keep it out of the Nix store.";
+      tls_cert_file = key absPath "Client certificate for a hub that asks for one; with tls_key_file.";
+      tls_key_file = key absPath "Client certificate's private key. Keep it out of the Nix store.";
+      ca_file = key absPath "The only CA the hub's certificate may chain to (berth: the system's).";
+    };
     health = {
       checks = key (types.listOf (types.submodule { options = checkOptions; })) "Health checks of the agent (docs/health.md).";
       reachability = {

@@ -41,6 +41,7 @@ func runAgent(ctx context.Context, g *globals) error {
 		return err
 	}
 	startLaptop(ctx, c, a, log)
+	startHubStream(ctx, d.hub, a, log)
 	go watchdog(ctx)
 	daemon.SdNotify(false, daemon.SdNotifyReady)
 	log.Info("agent started", "host", c.Hostname, "schedule", c.Schedule.Cron, "source", d.describe)

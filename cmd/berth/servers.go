@@ -11,10 +11,10 @@ import (
 	"time"
 
 	"github.com/berth-nix/berth/config"
+	"github.com/berth-nix/berth/internal/webhook"
 	"github.com/berth-nix/berth/reconciler"
 	"github.com/berth-nix/berth/reconciler/control"
 	"github.com/berth-nix/berth/reconciler/metrics"
-	"github.com/berth-nix/berth/reconciler/webhook"
 )
 
 // pauseStore is where the pause lives: beside the state file, so that it

@@ -12,6 +12,7 @@ import (
 	"github.com/berth-nix/berth/health"
 	"github.com/berth-nix/berth/nixos"
 	"github.com/berth-nix/berth/reconciler"
+	"github.com/berth-nix/berth/reconciler/hubclient"
 	gitsource "github.com/berth-nix/berth/source/git"
 )
 
@@ -19,6 +20,7 @@ import (
 type deps struct {
 	rec      *reconciler.Reconciler
 	sd       *nixos.Systemd
+	hub      *hubclient.Client
 	describe string
 }
 
@@ -65,13 +67,18 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 		StageDir: filepath.Join(c.StateDir, "stage"),
 		Log:      log,
 	}
-	rec.Reporter = newReporter(c, inner)
+	hc, err := newHubClient(c, log)
+	if err != nil {
+		sd.Close()
+		return nil, &exitError{exitUsage, err}
+	}
+	rec.Reporter = newReporter(c, inner, hc)
 	withHealth(c, act, inner, sd)
 	if err := setAsideCorruptState(rec.Store, log); err != nil {
 		sd.Close()
 		return nil, err
 	}
-	return &deps{rec: rec, sd: sd, describe: src.String()}, nil
+	return &deps{rec: rec, sd: sd, hub: hc, describe: src.String()}, nil
 }
 
 // newBuilder builds flakes, or fetches the system a host directory

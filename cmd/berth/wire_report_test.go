@@ -31,7 +31,7 @@ func TestNewReporter(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
-		if got := describeReporter(newReporter(c, src)); got != tt.want {
+		if got := describeReporter(newReporter(c, src, nil)); got != tt.want {
 			t.Errorf("%s: got %s, want %s", tt.name, got, tt.want)
 		}
 	}

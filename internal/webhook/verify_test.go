@@ -97,13 +97,3 @@ func TestBranchOf(t *testing.T) {
 		}
 	}
 }
-
-// Sign returns the generic scheme's headers for body at now, as a
-// sender computes them.
-func Sign(secret, body []byte, now time.Time) http.Header {
-	ts := strconv.FormatInt(now.Unix(), 10)
-	h := http.Header{}
-	h.Set(TimestampHeader, ts)
-	h.Set(SignatureHeader, "sha256="+hex.EncodeToString(mac(secret, append([]byte(ts+"."), body...))))
-	return h
-}

@@ -49,17 +49,10 @@ func parseEvent(h http.Header, body []byte) event {
 // GitLab all send "refs/heads/<branch>"); GitHub may send the JSON form
 // encoded as the "payload" field.
 func branchOf(contentType string, body []byte) string {
-	if mt, _, _ := mime.ParseMediaType(contentType); mt == "application/x-www-form-urlencoded" {
-		v, err := url.ParseQuery(string(body))
-		if err != nil {
-			return ""
-		}
-		body = []byte(v.Get("payload"))
-	}
 	var p struct {
 		Ref string `json:"ref"`
 	}
-	if json.Unmarshal(body, &p) != nil {
+	if json.Unmarshal(jsonPayload(contentType, body), &p) != nil {
 		return ""
 	}
 	b, _ := strings.CutPrefix(p.Ref, "refs/heads/")
@@ -67,4 +60,17 @@ func branchOf(contentType string, body []byte) string {
 		return "" // a tag or nothing: not a branch
 	}
 	return b
+}
+
+// jsonPayload is the JSON of a delivery: the body, or its "payload"
+// field when the body is form-encoded (GitHub's other content type).
+func jsonPayload(contentType string, body []byte) []byte {
+	if mt, _, _ := mime.ParseMediaType(contentType); mt == "application/x-www-form-urlencoded" {
+		v, err := url.ParseQuery(string(body))
+		if err != nil {
+			return nil
+		}
+		return []byte(v.Get("payload"))
+	}
+	return body
 }

@@ -111,6 +111,17 @@ func verifyGeneric(h http.Header, body, secret []byte, now time.Time) error {
 	return check(ok && macEqual(v, secret, msg))
 }
 
+// Sign returns the generic scheme's headers for body at now, as a sender
+// computes them (the hub's tests and load generator send with it;
+// contrib/hooks/post-receive does the same in shell).
+func Sign(secret, body []byte, now time.Time) http.Header {
+	ts := strconv.FormatInt(now.Unix(), 10)
+	h := http.Header{}
+	h.Set(TimestampHeader, ts)
+	h.Set(SignatureHeader, "sha256="+hex.EncodeToString(mac(secret, append([]byte(ts+"."), body...))))
+	return h
+}
+
 func mac(secret, msg []byte) []byte {
 	m := hmac.New(sha256.New, secret)
 	m.Write(msg)

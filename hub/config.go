@@ -1,0 +1,242 @@
+package hub
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// DefaultConfigPath is where berth hub looks for its configuration.
+const DefaultConfigPath = "/etc/berth-hub/config.yaml"
+
+// Config is the hub's configuration file (docs/hub.md). Secrets are
+// never inline: keys, tokens, webhook secrets and the PostgreSQL DSN are
+// read from files.
+type Config struct {
+	// Listen is host:port of the API, the page, the agents' streams and
+	// the forge webhook.
+	Listen      string `yaml:"listen"`
+	TLSCertFile string `yaml:"tls_cert_file"`
+	TLSKeyFile  string `yaml:"tls_key_file"`
+	// ClientCAFile, when set, makes agents present a client certificate
+	// signed by this CA on the agent paths (mTLS), besides their token.
+	ClientCAFile string   `yaml:"client_ca_file"`
+	Database     Database `yaml:"database"`
+	// Branch is the branch whose pushes count; HostDir is the host
+	// directory template of the fleet repository, as the agents have it.
+	Branch  string `yaml:"branch"`
+	HostDir string `yaml:"host_dir"`
+	// StaleAfter is the age at which a host's last report is stale.
+	StaleAfter time.Duration `yaml:"stale_after"`
+	// AuditRetention is how long audit entries and old reports are kept.
+	AuditRetention time.Duration `yaml:"audit_retention"`
+	Keys           []KeyFile     `yaml:"keys"`
+	// Hosts are the hosts allowed to report, by name, each with its token.
+	Hosts   map[string]HostToken `yaml:"hosts"`
+	Webhook WebhookConfig        `yaml:"webhook"`
+}
+
+// Database names the store: exactly one of SQLite (a file path) and
+// PostgresFile (a file holding a postgres:// DSN).
+type Database struct {
+	SQLite       string `yaml:"sqlite"`
+	PostgresFile string `yaml:"postgres_file"`
+}
+
+// KeyFile is an API key configured in the file (the way in before any
+// key exists in the database).
+type KeyFile struct {
+	Name    string `yaml:"name"`
+	Role    string `yaml:"role"`
+	KeyFile string `yaml:"key_file"`
+}
+
+// HostToken is a host's bearer token, in a file.
+type HostToken struct {
+	TokenFile string `yaml:"token_file"`
+}
+
+// WebhookConfig is the forge webhook at /v1/webhook.
+type WebhookConfig struct {
+	// SecretFiles each hold a secret; a delivery signed with any is
+	// accepted (so a secret can be rotated).
+	SecretFiles []string `yaml:"secret_files"`
+	MaxBody     int64    `yaml:"max_body"`
+}
+
+// DefaultConfig is what every key the file leaves out gets.
+func DefaultConfig() Config {
+	return Config{Listen: ":9430", Branch: "main", HostDir: "hosts/{hostname}", StaleAfter: 45 * time.Minute,
+		AuditRetention: 90 * 24 * time.Hour, Webhook: WebhookConfig{MaxBody: 1 << 20}}
+}
+
+// LoadConfig reads and validates the file at path.
+func LoadConfig(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConfig(path, data)
+}
+
+// ParseConfig decodes data strictly (unknown keys are errors) over the
+// defaults and validates it; errors read file:line: key: problem.
+func ParseConfig(name string, data []byte) (*Config, error) {
+	c := DefaultConfig()
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if err := c.validate(); err != nil {
+		var ke *keyError
+		if errors.As(err, &ke) {
+			return nil, fmt.Errorf("%s:%d: %s: %s", name, nodeLine(&root, ke.key), ke.key, ke.msg)
+		}
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &c, nil
+}
+
+type keyError struct{ key, msg string }
+
+func (e *keyError) Error() string { return e.key + ": " + e.msg }
+
+func badKey(key, format string, args ...any) error {
+	return &keyError{key, fmt.Sprintf(format, args...)}
+}
+
+var (
+	nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$`)
+	hostRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$`)
+)
+
+func (c *Config) validate() error {
+	for _, check := range []func() error{c.validateServer, c.validateDatabase, c.validateKeys, c.validateHosts, c.validateWebhook} {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Config) validateServer() error {
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return badKey("listen", "must be host:port, got %q", c.Listen)
+	}
+	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
+		return badKey("tls_cert_file", "tls_cert_file and tls_key_file go together")
+	}
+	if c.ClientCAFile != "" && c.TLSCertFile == "" {
+		return badKey("client_ca_file", "client certificates need TLS: set tls_cert_file and tls_key_file")
+	}
+	if !strings.Contains(c.HostDir, "{hostname}") || filepath.IsAbs(c.HostDir) {
+		return badKey("host_dir", "must be a relative path containing {hostname}, got %q", c.HostDir)
+	}
+	if c.StaleAfter <= 0 || c.AuditRetention <= 0 {
+		return badKey("stale_after", "stale_after and audit_retention must be positive")
+	}
+	return checkAbs(map[string]string{"tls_cert_file": c.TLSCertFile, "tls_key_file": c.TLSKeyFile, "client_ca_file": c.ClientCAFile})
+}
+
+func (c *Config) validateDatabase() error {
+	d := c.Database
+	if (d.SQLite == "") == (d.PostgresFile == "") {
+		return badKey("database", "set exactly one of database.sqlite and database.postgres_file")
+	}
+	return checkAbs(map[string]string{"database.sqlite": d.SQLite, "database.postgres_file": d.PostgresFile})
+}
+
+func (c *Config) validateKeys() error {
+	seen := map[string]bool{}
+	for i, k := range c.Keys {
+		at := "keys[" + strconv.Itoa(i) + "]"
+		if !nameRE.MatchString(k.Name) || seen[k.Name] {
+			return badKey(at+".name", "%q is not a valid, unique key name", k.Name)
+		}
+		seen[k.Name] = true
+		if roleRank(k.Role) == 0 {
+			return badKey(at+".role", "must be read, operate or admin, got %q", k.Role)
+		}
+		if err := checkAbs(map[string]string{at + ".key_file": k.KeyFile}); err != nil || k.KeyFile == "" {
+			return badKey(at+".key_file", "an absolute path is required, got %q", k.KeyFile)
+		}
+	}
+	return nil
+}
+
+func (c *Config) validateHosts() error {
+	for name, h := range c.Hosts {
+		if !hostRE.MatchString(name) {
+			return badKey("hosts."+name, "%q is not a valid host name", name)
+		}
+		if h.TokenFile == "" || !filepath.IsAbs(h.TokenFile) {
+			return badKey("hosts."+name+".token_file", "an absolute path is required, got %q", h.TokenFile)
+		}
+	}
+	return nil
+}
+
+func (c *Config) validateWebhook() error {
+	for i, f := range c.Webhook.SecretFiles {
+		if !filepath.IsAbs(f) {
+			return badKey("webhook.secret_files["+strconv.Itoa(i)+"]", "must be an absolute path, got %q", f)
+		}
+	}
+	if c.Webhook.MaxBody < 1024 {
+		return badKey("webhook.max_body", "must be at least 1024 bytes, got %d", c.Webhook.MaxBody)
+	}
+	return nil
+}
+
+// checkAbs fails on the first set path that is not absolute.
+func checkAbs(paths map[string]string) error {
+	for key, p := range paths {
+		if p != "" && !filepath.IsAbs(p) {
+			return badKey(key, "must be an absolute path, got %q", p)
+		}
+	}
+	return nil
+}
+
+// nodeLine finds the line of a key such as "keys[1].role" or
+// "hosts.laptop1.token_file", or of its deepest parent in the document.
+func nodeLine(doc *yaml.Node, key string) int {
+	n := doc
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	line := n.Line
+	for _, part := range strings.Split(key, ".") {
+		name, idx, indexed := strings.Cut(strings.TrimSuffix(part, "]"), "[")
+		var next *yaml.Node
+		for i := 0; n.Kind == yaml.MappingNode && i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == name {
+				line, next = n.Content[i].Line, n.Content[i+1]
+			}
+		}
+		if next == nil {
+			return line
+		}
+		if i, err := strconv.Atoi(idx); indexed && err == nil && next.Kind == yaml.SequenceNode && i < len(next.Content) {
+			next = next.Content[i]
+			line = next.Line
+		}
+		n = next
+	}
+	return line
+}
