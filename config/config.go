@@ -20,6 +20,7 @@ import (
 	"github.com/berth-nix/berth/internal/settings"
 	"github.com/berth-nix/berth/internal/webhook"
 	"github.com/berth-nix/berth/reconciler"
+	"github.com/berth-nix/berth/reconciler/hubclient"
 	"github.com/berth-nix/berth/reconciler/reboot"
 	gitsource "github.com/berth-nix/berth/source/git"
 	sftpsource "github.com/berth-nix/berth/source/sftp"
@@ -56,7 +57,7 @@ type Config struct {
 	Reboot   reboot.Settings             `yaml:"reboot"`
 	Notify   Notify                      `yaml:"notify"`
 	Power    Power                       `yaml:"power"`
-	Hub      Hub                         `yaml:"hub"`
+	Hub      hubclient.Settings          `yaml:"hub"`
 }
 
 // Source says where the host's configuration comes from.

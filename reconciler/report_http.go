@@ -92,12 +92,8 @@ func (s *ReportSettings) Validate() error {
 		return nil
 	}
 	// Any valid host name makes the same URL valid or not.
-	u, err := url.Parse(hostname.Expand(s.HTTPURL, "host"))
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return settings.Errorf("http_url", "must be an http:// or https:// URL, got %q", redact.URL(s.HTTPURL))
-	}
-	if u.User != nil {
-		return settings.Errorf("http_url", "must not contain credentials; use report.token_file")
+	if err := settings.HTTPURL("http_url", hostname.Expand(s.HTTPURL, "host")); err != nil {
+		return err
 	}
 	if !filepath.IsAbs(s.TokenFile) {
 		return settings.Errorf("token_file", "is required with report.http_url and must be an absolute path, got %q", s.TokenFile)

@@ -9,7 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"path/filepath"
+
+	"github.com/berth-nix/berth/internal/redact"
 )
 
 // Error is a problem with the value of Key, a dotted path such as
@@ -68,6 +71,17 @@ func OptionalAbs(paths ...Path) error {
 				return err
 			}
 		}
+	}
+	return nil
+}
+
+// HTTPURL checks that raw, the value of key, is an http:// or https://
+// URL with a host and no credentials, which belong in a token file. An
+// error shows raw redacted.
+func HTTPURL(key, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+		return Errorf(key, "must be an http:// or https:// URL without credentials, got %q", redact.URL(raw))
 	}
 	return nil
 }

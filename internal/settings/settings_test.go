@@ -3,6 +3,7 @@ package settings
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -34,5 +35,20 @@ func TestAbs(t *testing.T) {
 	}
 	if err := OptionalAbs(Path{"a", ""}, Path{"b", "/x"}); err != nil {
 		t.Errorf("got %v", err)
+	}
+}
+
+func TestHTTPURL(t *testing.T) {
+	for _, ok := range []string{"https://h.example/x", "http://127.0.0.1:9430"} {
+		if err := HTTPURL("hub.url", ok); err != nil {
+			t.Errorf("%s: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "ftp://h/", "https://", "https://u:secret@h/", "h.example/x"} {
+		err := HTTPURL("hub.url", bad)
+		var e *Error
+		if !errors.As(err, &e) || e.Key != "hub.url" || strings.Contains(err.Error(), "secret") {
+			t.Errorf("%q: got %v, want a redacted error naming hub.url", bad, err)
+		}
 	}
 }
