@@ -41,7 +41,7 @@ type Config struct {
 	StateDir string                      `yaml:"state_dir"`
 	Source   Source                      `yaml:"source"`
 	Nix      Nix                         `yaml:"nix"`
-	Schedule Schedule                    `yaml:"schedule"`
+	Schedule reconciler.ScheduleSettings `yaml:"schedule"`
 	Activate activate.ActivationSettings `yaml:"activation"`
 	History  History                     `yaml:"history"`
 	Log      Log                         `yaml:"log"`
@@ -98,16 +98,6 @@ type Nix struct {
 	GCRootDir string `yaml:"gc_root_dir"`
 }
 
-// Schedule says when to poll.
-type Schedule struct {
-	// Cron is a robfig/cron spec ("@every 15m", "*/5 * * * *").
-	Cron string `yaml:"cron"`
-	// Jitter delays each scheduled poll by a random duration up to this.
-	Jitter time.Duration `yaml:"jitter"`
-	// BackoffMax caps the retry interval after transient failures.
-	BackoffMax time.Duration `yaml:"backoff_max"`
-}
-
 // History configures the attempt record.
 type History struct {
 	Keep int `yaml:"keep"`
@@ -138,7 +128,7 @@ func Defaults() Config {
 			Profile:      "/nix/var/nix/profiles/system",
 			GCRootDir:    "/nix/var/nix/gcroots/berth",
 		},
-		Schedule: Schedule{Cron: "@every 15m", Jitter: time.Minute, BackoffMax: time.Hour},
+		Schedule: reconciler.DefaultScheduleSettings(),
 		Activate: activate.DefaultActivationSettings(),
 		History:  History{Keep: 50},
 		Log:      Log{Level: "info"},

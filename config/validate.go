@@ -4,7 +4,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/berth-nix/berth/internal/hostname"
@@ -13,10 +12,6 @@ import (
 
 // bad is a validation failure of one key, given as a dotted path.
 func bad(key, format string, args ...any) error { return settings.Errorf(key, format, args...) }
-
-// CronParser is the schedule syntax: standard five fields plus
-// descriptors such as @every and @hourly.
-var CronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
 func (c *Config) validate() error {
 	checks := []func() error{c.validateTop, c.validateSource, c.validateNix, c.validateSchedule, c.validateActivation, c.validateControl, c.validateFilesReport, c.validateHealth, c.validateHooks, c.validateTrust, c.validatePrebuilt, c.validateReboot, c.validateHub}
@@ -95,16 +90,7 @@ func (c *Config) validateNix() error {
 }
 
 func (c *Config) validateSchedule() error {
-	if _, err := CronParser.Parse(c.Schedule.Cron); err != nil {
-		return bad("schedule.cron", "%v", err)
-	}
-	if c.Schedule.Jitter < 0 {
-		return bad("schedule.jitter", "must not be negative")
-	}
-	if c.Schedule.BackoffMax <= 0 {
-		return bad("schedule.backoff_max", "must be positive")
-	}
-	return nil
+	return settings.Under("schedule", c.Schedule.Validate())
 }
 
 func (c *Config) validateActivation() error {

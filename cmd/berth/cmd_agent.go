@@ -51,9 +51,7 @@ func runAgent(ctx context.Context, g *globals) error {
 }
 
 func newAgent(c *config.Config, rec *reconciler.Reconciler) *reconciler.Agent {
-	sched, _ := config.CronParser.Parse(c.Schedule.Cron) // validated by config
-	return &reconciler.Agent{Rec: rec, Schedule: sched, Jitter: c.Schedule.Jitter, BackoffMax: c.Schedule.BackoffMax,
-		Pauses: pauseStore(c)}
+	return c.Schedule.Agent(rec, pauseStore(c))
 }
 
 // watchdog pings systemd's watchdog, when the unit enables it, from its own
