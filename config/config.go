@@ -19,6 +19,7 @@ import (
 	"github.com/berth-nix/berth/internal/hostname"
 	"github.com/berth-nix/berth/internal/settings"
 	"github.com/berth-nix/berth/internal/webhook"
+	"github.com/berth-nix/berth/nixos"
 	"github.com/berth-nix/berth/reconciler"
 	"github.com/berth-nix/berth/reconciler/hubclient"
 	"github.com/berth-nix/berth/reconciler/reboot"
@@ -40,7 +41,7 @@ type Config struct {
 	// staged artifacts.
 	StateDir string                      `yaml:"state_dir"`
 	Source   Source                      `yaml:"source"`
-	Nix      Nix                         `yaml:"nix"`
+	Nix      nixos.Settings              `yaml:"nix"`
 	Schedule reconciler.ScheduleSettings `yaml:"schedule"`
 	Activate activate.ActivationSettings `yaml:"activation"`
 	History  History                     `yaml:"history"`
@@ -85,19 +86,6 @@ func (s Source) Limits() tree.Limits {
 	return tree.Limits{MaxFiles: s.MaxFiles, MaxBytes: s.MaxBytes, MaxDepth: s.MaxDepth}
 }
 
-// Nix configures building.
-type Nix struct {
-	// Attribute is the flake attribute of the system; {hostname} is replaced.
-	Attribute    string        `yaml:"attribute"`
-	BuildTimeout time.Duration `yaml:"build_timeout"`
-	// Command is the nix binary.
-	Command string `yaml:"command"`
-	// Profile is the system profile promoted on success.
-	Profile string `yaml:"profile"`
-	// GCRootDir keeps the built and the last good system alive.
-	GCRootDir string `yaml:"gc_root_dir"`
-}
-
 // History configures the attempt record.
 type History struct {
 	Keep int `yaml:"keep"`
@@ -121,13 +109,7 @@ func Defaults() Config {
 			MaxDepth:      64,
 			MaxFetchBytes: 4 << 30,
 		},
-		Nix: Nix{
-			Attribute:    "nixosConfigurations.{hostname}.config.system.build.toplevel",
-			BuildTimeout: 2 * time.Hour,
-			Command:      "nix",
-			Profile:      "/nix/var/nix/profiles/system",
-			GCRootDir:    "/nix/var/nix/gcroots/berth",
-		},
+		Nix:      nixos.DefaultSettings(),
 		Schedule: reconciler.DefaultScheduleSettings(),
 		Activate: activate.DefaultActivationSettings(),
 		History:  History{Keep: 50},

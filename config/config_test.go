@@ -59,6 +59,8 @@ func TestParseErrorsNameLineAndKey(t *testing.T) {
 		{"unknown nested key", minimal + "activation:\n  prefligth: strict\n", []string{"line 8", "prefligth"}},
 		{"bad preflight", minimal + "activation:\n  preflight: maybe\n", []string{"c.yaml:8", "activation.preflight", "maybe"}},
 		{"zero boot timeout", minimal + "activation:\n  preflight: strict\n  boot_timeout: 0s\n", []string{"c.yaml:9", "activation.boot_timeout", "positive"}},
+		{"relative profile", minimal + "nix:\n  command: /bin/nix\n  profile: profiles/system\n", []string{"c.yaml:9", "nix.profile", "absolute"}},
+		{"no build timeout", minimal + "nix:\n  build_timeout: 0s\n", []string{"c.yaml:8", "nix.build_timeout", "positive"}},
 		{"bad duration", minimal + "activation:\n  settle: soon\n", []string{"c.yaml", "soon"}},
 		{"bad cron", minimal + "schedule:\n  cron: every day\n", []string{"c.yaml:8", "schedule.cron"}},
 		{"no source", "hostname: a\n", []string{"source.git", "no source configured"}},

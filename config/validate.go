@@ -72,22 +72,7 @@ func (c *Config) validateSource() error {
 	return c.validateSourceKind()
 }
 
-func (c *Config) validateNix() error {
-	n := c.Nix
-	if n.Attribute == "" {
-		return bad("nix.attribute", "is required")
-	}
-	if n.BuildTimeout <= 0 {
-		return bad("nix.build_timeout", "must be positive")
-	}
-	if n.Command == "" {
-		return bad("nix.command", "is required")
-	}
-	if err := settings.Abs("nix.profile", n.Profile); err != nil {
-		return err
-	}
-	return settings.Abs("nix.gc_root_dir", n.GCRootDir)
-}
+func (c *Config) validateNix() error { return settings.Under("nix", c.Nix.Validate()) }
 
 func (c *Config) validateSchedule() error {
 	return settings.Under("schedule", c.Schedule.Validate())

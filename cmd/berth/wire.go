@@ -44,7 +44,7 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 	if err != nil {
 		return nil, err
 	}
-	nix := &nixos.Nix{Command: c.Nix.Command, BuildTimeout: c.Nix.BuildTimeout}
+	nix := c.Nix.Nix()
 	builder := newBuilder(c, nix)
 	act := &activate.Activator{
 		Nix:      builder,
