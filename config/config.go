@@ -5,14 +5,9 @@
 package config
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"time"
-
-	"go.yaml.in/yaml/v3"
 
 	"github.com/berth-nix/berth/activate"
 	"github.com/berth-nix/berth/activate/files"
@@ -136,14 +131,9 @@ func Load(path string) (*Config, error) {
 // validates the result.
 func Parse(name string, data []byte) (*Config, error) {
 	c := Defaults()
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%s: %w", name, err)
+	root, err := settings.Decode(name, data, &c)
+	if err != nil {
+		return nil, err
 	}
 	if c.Hostname == "" {
 		h, err := os.Hostname()
@@ -152,12 +142,8 @@ func Parse(name string, data []byte) (*Config, error) {
 		}
 		c.Hostname = h
 	}
-	if err := c.validate(); err != nil {
-		var fe *settings.Error
-		if errors.As(err, &fe) {
-			return nil, fmt.Errorf("%s:%d: %s: %s", name, lineOf(&root, fe.Key), fe.Key, fe.Msg)
-		}
-		return nil, fmt.Errorf("%s: %w", name, err)
+	if err := settings.Locate(name, root, c.validate()); err != nil {
+		return nil, err
 	}
 	return &c, nil
 }

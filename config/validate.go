@@ -4,8 +4,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/berth-nix/berth/internal/hostname"
 	"github.com/berth-nix/berth/internal/settings"
 )
@@ -80,34 +78,4 @@ func (c *Config) validateSchedule() error {
 
 func (c *Config) validateActivation() error {
 	return settings.Under("activation", c.Activate.Validate())
-}
-
-// lineOf finds the line of the dotted key in the document, or of the
-// deepest parent present; 0 when the document is empty.
-func lineOf(doc *yaml.Node, key string) int {
-	n := doc
-	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-		n = n.Content[0]
-	}
-	line := n.Line
-	for _, part := range strings.Split(key, ".") {
-		next := lookup(n, part)
-		if next == nil {
-			return line
-		}
-		line, n = next[0].Line, next[1]
-	}
-	return line
-}
-
-func lookup(m *yaml.Node, key string) []*yaml.Node {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i : i+2]
-		}
-	}
-	return nil
 }
