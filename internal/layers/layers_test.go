@@ -36,8 +36,9 @@ var forbidden = map[string][]string{
 	"prebuilt": {"reconciler", "activate", "source", "health", "config", "fleet", "cmd"},
 	"internal": {"reconciler", "activate", "source", "health", "nixos", "report", "config", "fleet", "cmd"},
 	"secrets":  {"reconciler", "activate", "source", "health", "nixos", "config", "fleet", "cmd"},
-	// The hub is the admin's server: it reads reports in its own wire
-	// format and never links the agent's loop or activation.
+	// The hub is the admin's server: it reads reports in the report
+	// format (through hub/wire) and never links the agent's loop or
+	// activation.
 	"hub": {"reconciler", "activate", "source", "health", "config", "cmd"},
 }
 
