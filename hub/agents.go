@@ -47,6 +47,7 @@ func (s *Server) postReport(w http.ResponseWriter, r *http.Request, host string)
 		httpError(w, http.StatusServiceUnavailable, "cannot store the report now")
 		return
 	}
+	s.afterReport(r.Context())
 	s.page.Publish([]string{""}, host)
 	w.WriteHeader(http.StatusNoContent)
 }

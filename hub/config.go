@@ -39,6 +39,7 @@ type Config struct {
 	// Hosts are the hosts allowed to report, by name, each with its token.
 	Hosts   map[string]HostToken `yaml:"hosts"`
 	Webhook WebhookConfig        `yaml:"webhook"`
+	Rollout RolloutConfig        `yaml:"rollout"`
 }
 
 // Database names the store: exactly one of SQLite (a file path) and
@@ -72,7 +73,8 @@ type WebhookConfig struct {
 // DefaultConfig is what every key the file leaves out gets.
 func DefaultConfig() Config {
 	return Config{Listen: ":9430", Branch: "main", HostDir: hostname.DefaultHostDir, StaleAfter: 45 * time.Minute,
-		AuditRetention: 90 * 24 * time.Hour, Webhook: WebhookConfig{MaxBody: 1 << 20}}
+		AuditRetention: 90 * 24 * time.Hour, Webhook: WebhookConfig{MaxBody: 1 << 20},
+		Rollout: RolloutConfig{Interval: 15 * time.Second}}
 }
 
 // LoadConfig reads and validates the file at path.
@@ -106,7 +108,7 @@ var (
 )
 
 func (c *Config) validate() error {
-	for _, check := range []func() error{c.validateServer, c.validateDatabase, c.validateKeys, c.validateHosts, c.validateWebhook} {
+	for _, check := range []func() error{c.validateServer, c.validateDatabase, c.validateKeys, c.validateHosts, c.validateWebhook, c.validateRollout} {
 		if err := check(); err != nil {
 			return err
 		}

@@ -18,6 +18,7 @@ type metrics struct {
 	age      *prometheus.Desc
 	conns    *prometheus.Desc
 	notifies prometheus.Counter
+	halts    prometheus.Counter
 }
 
 func newMetrics(s *Server) *metrics {
@@ -27,9 +28,11 @@ func newMetrics(s *Server) *metrics {
 		conns: prometheus.NewDesc("berth_hub_agents_connected", "Agents holding an event stream to the hub.", nil, nil),
 		notifies: prometheus.NewCounter(prometheus.CounterOpts{Name: "berth_hub_poll_notifications_total",
 			Help: "Poll-now events sent to connected agents."}),
+		halts: prometheus.NewCounter(prometheus.CounterOpts{Name: "berth_hub_rollout_halts_total",
+			Help: "Rollouts halted because a wave exceeded its failure budget."}),
 	}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(m, m.notifies)
+	reg.MustRegister(m, m.notifies, m.halts, rolloutCollector{s})
 	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	return m
 }
@@ -37,6 +40,8 @@ func newMetrics(s *Server) *metrics {
 func (m *metrics) serve(w http.ResponseWriter, r *http.Request, _ caller) { m.handler.ServeHTTP(w, r) }
 
 func (m *metrics) notified(n int) { m.notifies.Add(float64(n)) }
+
+func (m *metrics) halted() { m.halts.Inc() }
 
 func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 	ch <- m.hosts

@@ -31,6 +31,7 @@ type Server struct {
 	agents     Broker // "poll" events, by host
 	page       Broker // changed host names, under ""
 	metrics    *metrics
+	rolls      rollouts
 }
 
 // New reads the secrets cfg names and returns a server over st. A
@@ -62,6 +63,7 @@ func New(cfg *Config, st store.Store, log *slog.Logger) (*Server, error) {
 		s.secrets = append(s.secrets, secret)
 	}
 	s.metrics = newMetrics(s)
+	s.rolls.kick = make(chan struct{}, 1)
 	return s, nil
 }
 
@@ -80,6 +82,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /v1/audit", s.withRole(store.RoleAdmin, s.getAudit))
 	mux.Handle("GET /v1/live", s.withRole(store.RoleRead, s.live))
 	mux.Handle("GET /metrics", s.withRole(store.RoleRead, s.metrics.serve))
+	s.rolloutRoutes(mux)
 	s.pageRoutes(mux)
 	return mux
 }
@@ -87,6 +90,7 @@ func (s *Server) Handler() http.Handler {
 // Run prunes the audit log to the retention period every hour until ctx
 // ends.
 func (s *Server) Run(ctx context.Context) {
+	go s.runRollouts(ctx)
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {

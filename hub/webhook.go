@@ -65,6 +65,11 @@ func (s *Server) acceptPush(ctx context.Context, w http.ResponseWriter, actor st
 	detail := fmt.Sprintf("push %s; notified %v; offline %v", short(push.Head), res.Notified, res.Offline)
 	e := store.Entry{At: s.Now(), Actor: actor, Action: "webhook", Target: s.cfg.Branch, Detail: detail}
 	var err error
+	if push.Head != "" && s.cfg.Rollout.PolicyFile != "" {
+		if err := s.startRollout(ctx, push.Head, actor); err != nil {
+			s.log.Error("cannot start a rollout", "revision", push.Head, "err", err)
+		}
+	}
 	if push.Head != "" {
 		err = s.store.SetFact(ctx, headFact, push.Head, e)
 	} else {

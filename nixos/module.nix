@@ -130,6 +130,7 @@ let
       tls_cert_file = key absPath "Client certificate for a hub that asks for one; with tls_key_file.";
       tls_key_file = key absPath "Client certificate's private key. Keep it out of the Nix store.";
       ca_file = key absPath "The only CA the hub's certificate may chain to (berth: the system's).";
+      max_wait = key duration "How long a new configuration waits for an unreachable hub's rollout gate before it is applied anyway (docs/rollouts.md); 0 waits for ever.";
     };
     health = {
       checks = key (types.listOf (types.submodule { options = checkOptions; })) "Health checks of the agent (docs/health.md).";

@@ -45,6 +45,11 @@ type Reconciler struct {
 	// StageDir, when set, is where the source stages artifacts; staged
 	// trees no longer needed are pruned after each reconcile.
 	StageDir string
+	// Gate, when set, must admit a new configuration before it is
+	// applied (staged rollouts); GateMaxWait bounds how long an
+	// unanswered gate holds one (zero: no bound).
+	Gate        Gate
+	GateMaxWait time.Duration
 	// LockPath is the file locked for the duration of a reconcile.
 	LockPath string
 	Log      *slog.Logger

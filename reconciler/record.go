@@ -20,6 +20,8 @@ func (r *Reconciler) record(w *run, err error) Report {
 	switch {
 	case w.att != nil:
 		rep.Result = r.settleAttempt(w, class)
+	case errors.Is(err, errWaiting):
+		rep.Result, rep.Err = ResultWaiting, nil
 	case class == fault.NoOp:
 		rep.Result, rep.Err = w.result, nil
 		w.st.Settled, w.st.FetchFailures = w.rev, 0
@@ -38,6 +40,9 @@ func (r *Reconciler) record(w *run, err error) Report {
 		if herr := r.History.Add(*w.att); herr != nil {
 			r.log().Error("cannot record history", "err", herr)
 		}
+	}
+	if !errors.Is(err, errWaiting) {
+		w.st.Gated = nil
 	}
 	w.st.Last = r.summary(w, rep)
 	rep.Failures = w.st.FetchFailures

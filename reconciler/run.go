@@ -55,7 +55,7 @@ func (r *Reconciler) Run(ctx context.Context, opts Options) (rep Report) {
 		rep = r.record(w, err)
 		r.pruneStage(w.st)
 	}()
-	for _, s := range []step{r.poll, r.fetch, r.lineage, r.accepted, r.compare, r.apply} {
+	for _, s := range []step{r.poll, r.fetch, r.lineage, r.accepted, r.compare, r.gate, r.apply} {
 		if err = s(ctx, w); err != nil {
 			return
 		}

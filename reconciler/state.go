@@ -53,6 +53,9 @@ type State struct {
 	// Deferred is set while the agent holds reconciles because of the
 	// machine's condition, such as running on battery (deferral.go).
 	Deferred *Deferral `json:"deferred,omitempty"`
+	// Gated is set while a new configuration waits for its rollout wave
+	// (gate.go).
+	Gated *Gated `json:"gated,omitempty"`
 }
 
 // Revision identifies one configuration of this host.

@@ -45,6 +45,9 @@ type Artifact struct {
 	// Signer is the identity whose signature over the revision was
 	// verified (see source/verify); empty when no signature is required.
 	Signer string
+	// Policy is the fleet's staged-rollout policy (rollout.yaml at the
+	// root of the repository) at this revision; nil when there is none.
+	Policy []byte
 }
 
 // FlakeDir is the staged flake directory.

@@ -31,7 +31,7 @@ JSON API and with the subcommands below. It never pushes configurations.`,
 		},
 	}
 	cmd.Flags().StringVar(&configPath, "hub-config", defaultHubConfigPath(), "hub configuration file")
-	cmd.AddCommand(newHubTriggerCmd(g), newHubKeysCmd(g), newHubAuditCmd(g))
+	cmd.AddCommand(newHubTriggerCmd(g), newHubKeysCmd(g), newHubAuditCmd(g), newHubRolloutCmd(g))
 	return cmd
 }
 

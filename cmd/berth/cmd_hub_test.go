@@ -22,6 +22,13 @@ import (
 // file.
 func startHubCmd(t *testing.T) (url, keyFile, dir string) {
 	t.Helper()
+	return startHubCmdWith(t, func(string) string { return "" })
+}
+
+// startHubCmdWith is startHubCmd with more of the hub's configuration,
+// which extra makes from the test's directory.
+func startHubCmdWith(t *testing.T, extra func(dir string) string) (url, keyFile, dir string) {
+	t.Helper()
 	dir = t.TempDir()
 	addr := hubtest.FreeAddr(t)
 	keyFile = hubtest.Secret(t, dir, "admin", "admin-key")
@@ -36,7 +43,7 @@ keys:
 hosts:
   laptop1:
     token_file: %s/laptop1
-`, addr, dir, keyFile, dir)
+`, addr, dir, keyFile, dir) + extra(dir)
 	cfgPath := filepath.Join(dir, "hub.yaml")
 	os.WriteFile(cfgPath, []byte(cfg), 0o600)
 	ctx, cancel := context.WithCancel(context.Background())

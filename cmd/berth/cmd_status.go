@@ -50,6 +50,7 @@ func runStatus(ctx context.Context, g *globals, asJSON bool) error {
 	printReboot(g.stdout, reboot)
 	printRebootPlan(g.stdout, reboot)
 	printDeferral(g.stdout, s.State.Deferred)
+	printGated(g.stdout, s.State.Gated)
 	return nil
 }
 

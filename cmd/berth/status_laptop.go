@@ -34,3 +34,16 @@ func printDeferral(out io.Writer, d *reconciler.Deferral) {
 	fmt.Fprintf(out, "               (reconciles wait for mains power; berth run applies now; checked %s ago)\n",
 		time.Since(d.Checked).Round(time.Second))
 }
+
+// printGated says that a new configuration waits for its rollout wave,
+// or for a hub that cannot be reached.
+func printGated(out io.Writer, g *reconciler.Gated) {
+	if g == nil {
+		return
+	}
+	what := "waiting for its rollout wave"
+	if g.Unreachable {
+		what = "waiting for the hub (unreachable)"
+	}
+	fmt.Fprintf(out, "rollout        %s %s since %s: %s\n", g.Revision, what, g.Since.Local().Format("2006-01-02 15:04:05"), g.Reason)
+}

@@ -73,6 +73,10 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 		return nil, &exitError{exitUsage, err}
 	}
 	rec.Reporter = newReporter(c, inner, hc)
+	rec.Gate = reconciler.DelayGate{Host: c.Hostname}
+	if hc != nil {
+		rec.Gate, rec.GateMaxWait = hc, c.Hub.MaxWait
+	}
 	withHealth(c, act, inner, sd)
 	if err := setAsideCorruptState(rec.Store, log); err != nil {
 		sd.Close()

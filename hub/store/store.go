@@ -53,6 +53,8 @@ type Store interface {
 	// keeps each host's latest report.
 	Prune(ctx context.Context, before time.Time, e Entry) (int64, error)
 
+	RolloutStore
+
 	Close() error
 }
 

@@ -40,6 +40,9 @@ var forbidden = map[string][]string{
 	// format (through hub/wire) and never links the agent's loop or
 	// activation.
 	"hub": {"reconciler", "activate", "source", "health", "config", "cmd"},
+	// The rollout policy and its decisions are pure: the hub and the
+	// agent both import them, so they import neither.
+	"rollout": {"reconciler", "activate", "source", "health", "nixos", "hub", "config", "cmd", "internal"},
 }
 
 // shared are wire formats any package may import despite a ban on their

@@ -4,8 +4,8 @@
 // agent carries on with its schedule; the stream reconnects with capped,
 // jittered exponential backoff.
 //
-// Staged rollouts will add one more question here: before applying a
-// revision, the agent asks the hub whether its wave may take it.
+// Before applying a revision the agent asks the hub whether its rollout
+// wave may take it (Admit, docs/rollouts.md).
 package hubclient
 
 import (
@@ -20,9 +20,11 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/berth-nix/berth/hub/wire"
 	"github.com/berth-nix/berth/reconciler"
+	"github.com/berth-nix/berth/source"
 )
 
 // Client is one agent's connection to its hub.
@@ -135,3 +137,36 @@ func (c *Client) log() *slog.Logger {
 	}
 	return slog.Default()
 }
+
+// Admit asks the hub whether this host's rollout wave may take the
+// artifact now (reconciler.Gate). Any answer other than the hub's
+// decision is an error: the reconciler then waits, up to hub.max_wait.
+func (c *Client) Admit(ctx context.Context, art source.Artifact) (bool, string, error) {
+	body, _ := json.Marshal(wire.GateRequest{Revision: art.Revision, Commit: art.Commit})
+	ctx, cancel := context.WithTimeout(ctx, gateTimeout)
+	defer cancel()
+	req, err := c.request(ctx, http.MethodPost, wire.GatePath, bytes.NewReader(body))
+	if err != nil {
+		return false, "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return false, "", fmt.Errorf("hub: ask the rollout gate: %w", err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	var a wire.GateAnswer
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(data, &a) != nil {
+		return false, "", fmt.Errorf("hub: rollout gate at %s: %s %s", c.URL, resp.Status, strings.TrimSpace(string(data)))
+	}
+	if !a.Allowed && a.Wave != "" {
+		a.Reason = "wave " + a.Wave + ": " + a.Reason
+	}
+	return a.Allowed, a.Reason, nil
+}
+
+// gateTimeout bounds one question to the hub.
+const gateTimeout = 30 * time.Second
+
+var _ reconciler.Gate = (*Client)(nil)

@@ -2,6 +2,7 @@ package hubclient
 
 import (
 	"log/slog"
+	"time"
 
 	"github.com/berth-nix/berth/internal/redact"
 	"github.com/berth-nix/berth/internal/settings"
@@ -23,13 +24,20 @@ type Settings struct {
 	TLSCertFile string `yaml:"tls_cert_file"`
 	TLSKeyFile  string `yaml:"tls_key_file"`
 	CAFile      string `yaml:"ca_file"`
+	// MaxWait is how long a new configuration waits for a hub that
+	// cannot be asked whether its rollout wave may take it, before it is
+	// applied anyway; zero waits for ever.
+	MaxWait time.Duration `yaml:"max_wait"`
 }
 
 // Validate checks s. An error is a *settings.Error naming the key inside
 // the section.
 func (s *Settings) Validate() error {
+	if s.MaxWait < 0 {
+		return settings.Errorf("max_wait", "must not be negative, got %s", s.MaxWait)
+	}
 	if s.URL == "" {
-		if s.TokenFile != "" || s.TLSCertFile != "" {
+		if s.TokenFile != "" || s.TLSCertFile != "" || s.MaxWait != 0 {
 			return settings.Errorf("url", "is required when other hub keys are set")
 		}
 		return nil

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"runtime/debug"
 	"sync"
@@ -21,6 +22,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/berth-nix/berth/internal/fault"
+	"github.com/berth-nix/berth/rollout"
 	"github.com/berth-nix/berth/source"
 	"github.com/berth-nix/berth/source/tree"
 )
@@ -165,6 +167,10 @@ func (s *Source) stage(r *git.Repository, c *object.Commit) (source.Artifact, er
 	if err != nil {
 		return source.Artifact{}, fmt.Errorf("git source: %s: %w", s.revision(c.Hash), err)
 	}
+	policy, err := readPolicy(fsys)
+	if err != nil {
+		return source.Artifact{}, fmt.Errorf("git source: %s: %w", s.revision(c.Hash), err)
+	}
 	path, err := tr.Stage(s.cfg.StageDir)
 	if err != nil {
 		return source.Artifact{}, fmt.Errorf("git source: %w", err)
@@ -177,5 +183,22 @@ func (s *Source) stage(r *git.Repository, c *object.Commit) (source.Artifact, er
 		Path:           path,
 		Size:           tr.Size(),
 		LastUpdateTime: c.Committer.When,
+		Policy:         policy,
 	}, nil
+}
+
+// readPolicy reads the rollout policy at the root of the commit; nil
+// when there is none. It must be a regular file of bounded size.
+func readPolicy(fsys commitFS) ([]byte, error) {
+	fi, err := fsys.Lstat(rollout.FileName)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() > rollout.MaxSize {
+		return nil, fault.Stallingf("%s must be a regular file of at most %d bytes", rollout.FileName, rollout.MaxSize)
+	}
+	return fs.ReadFile(fsys, rollout.FileName)
 }

@@ -33,6 +33,7 @@ func Run(t *testing.T, open Factory) {
 		{"PruneKeepsLatest", testPrune},
 		{"SurvivesReopen", testReopen},
 		{"ConcurrentWriters", testConcurrent},
+		{"Rollouts", testRollouts},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s, reopen := open(t)

@@ -13,6 +13,7 @@ import (
 
 var dialect = sqldb.Dialect{Name: "postgres", Dollar: true, Migrations: []string{
 	sqldb.Schema("BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", "BIGINT"),
+	sqldb.RolloutSchema("BIGINT"),
 }}
 
 // Open connects to the server named by dsn (a postgres:// URL or

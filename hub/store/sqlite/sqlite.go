@@ -15,6 +15,7 @@ import (
 
 var dialect = sqldb.Dialect{Name: "sqlite", Migrations: []string{
 	sqldb.Schema("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER"),
+	sqldb.RolloutSchema("INTEGER"),
 }}
 
 // Open opens (creating it when missing) the database file at path and
