@@ -123,6 +123,7 @@ let
     report = {
       http_url = key types.str "URL that receives each report as a JSON POST; {hostname} is replaced. Never with credentials.";
       token_file = key absPath "File holding this host's bearer token for report.http_url. Keep it out of the Nix store.";
+      heartbeat = key duration "With the SFTP source, how often a report that says nothing new is uploaded anyway (berth: 30m). Keep it below berth fleet status --stale-after.";
     };
     hub = {
       url = key types.str "URL of the berth hub this agent reports to and takes poll-now events from (docs/hub.md). Never with credentials.";

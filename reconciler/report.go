@@ -2,13 +2,12 @@ package reconciler
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"path/filepath"
 	"time"
 
-	"github.com/berth-nix/berth/internal/atomicfile"
 	"github.com/berth-nix/berth/internal/buildinfo"
 	"github.com/berth-nix/berth/report"
 )
@@ -42,16 +41,28 @@ type Reporter interface {
 func ReportPath(stateDir string) string { return filepath.Join(stateDir, ReportFile) }
 
 // ReadReport reads a report file; errors name the file.
-func ReadReport(p string) (HostReport, error) { return report.Read(p) }
+func ReadReport(p string) (HostReport, error) {
+	// The agent may hold a report newer than the file (poll times only;
+	// see save.go).
+	data, err := readNewest(p)
+	if err != nil {
+		return HostReport{}, err
+	}
+	rep, err := report.Parse(data)
+	if err != nil {
+		return rep, fmt.Errorf("report %s: %w", p, err)
+	}
+	return rep, nil
+}
 
 // report writes this reconcile's report to the state directory and hands
 // it to the Reporter. Neither failure changes the reconcile's outcome.
 func (r *Reconciler) report(w *run, rep Report) {
 	p := ReportPath(filepath.Dir(r.Store.Path))
 	hr := r.hostReport(w, rep, p)
-	data, err := json.MarshalIndent(hr, "", "  ")
+	data, err := indentJSON(hr)
 	if err == nil {
-		err = atomicfile.WriteFile(p, append(data, '\n'), 0o600)
+		_, err = saveUnlessHeartbeat(p, data, reportHeartbeat)
 	}
 	if err != nil {
 		r.log().Error("cannot write the report", "path", p, "err", err)

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/berth-nix/berth/internal/hostname"
 	"github.com/berth-nix/berth/internal/redact"
@@ -80,11 +81,17 @@ type ReportSettings struct {
 	// TokenFile holds this host's bearer token for HTTPURL; it is read
 	// again for every report.
 	TokenFile string `yaml:"token_file"`
+	// Heartbeat is how often a report that says nothing new is uploaded
+	// to the SFTP server anyway; DefaultReportHeartbeat when zero.
+	Heartbeat time.Duration `yaml:"heartbeat"`
 }
 
 // Validate checks s. An error is a *settings.Error naming the key inside
 // the section.
 func (s *ReportSettings) Validate() error {
+	if s.Heartbeat < 0 {
+		return settings.Errorf("heartbeat", "must not be negative, got %s", s.Heartbeat)
+	}
 	if s.HTTPURL == "" {
 		if s.TokenFile != "" {
 			return settings.Errorf("token_file", "is set but report.http_url is not")

@@ -1,11 +1,14 @@
 package reconciler
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // ReportUploader puts a report, as bytes, and an attempt's log where the
@@ -15,19 +18,57 @@ type ReportUploader interface {
 	UploadReport(ctx context.Context, report []byte, logPath string) error
 }
 
-// UploadReporter sends each report, as the JSON berth fleet status
-// reads, through an uploader, with the attempt's log when there is one.
-type UploadReporter struct{ Uploader ReportUploader }
+// DefaultReportHeartbeat is UploadReporter.Heartbeat when zero.
+const DefaultReportHeartbeat = 30 * time.Minute
 
-var _ Reporter = UploadReporter{}
+// UploadReporter sends reports, as the JSON berth fleet status reads,
+// through an uploader, with the attempt's log when there is one. A report
+// that says what the last one sent said (only its times differ: a poll
+// that found nothing new) is sent again only after Heartbeat, so that an
+// idle fleet costs its server one upload per host per Heartbeat; fleet
+// status judges a host's freshness by its report's last poll time, so
+// Heartbeat should stay below the max_age it is judged against.
+type UploadReporter struct {
+	Uploader ReportUploader
+	// Heartbeat is DefaultReportHeartbeat when zero.
+	Heartbeat time.Duration
 
-// Send encodes rep as ReadReport expects it and uploads it with logPath.
-func (u UploadReporter) Send(ctx context.Context, rep HostReport, logPath string) error {
+	mu     sync.Mutex
+	sent   []byte // the last report sent, its times cleared
+	sentAt time.Time
+}
+
+var _ Reporter = (*UploadReporter)(nil)
+
+// Send encodes rep as ReadReport expects it and uploads it with logPath,
+// unless it is a repeat within Heartbeat (judged by rep.At).
+func (u *UploadReporter) Send(ctx context.Context, rep HostReport, logPath string) error {
 	data, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
 		return err
 	}
-	return u.Uploader.UploadReport(ctx, append(data, '\n'), logPath)
+	key := reportKey(rep)
+	u.mu.Lock()
+	repeat := logPath == "" && bytes.Equal(key, u.sent) && rep.At.Sub(u.sentAt) < cmp.Or(u.Heartbeat, DefaultReportHeartbeat)
+	u.mu.Unlock()
+	if repeat {
+		return nil
+	}
+	if err := u.Uploader.UploadReport(ctx, append(data, '\n'), logPath); err != nil {
+		return err
+	}
+	u.mu.Lock()
+	u.sent, u.sentAt = key, rep.At
+	u.mu.Unlock()
+	return nil
+}
+
+// reportKey is what a report says, without the times that advance with
+// every poll.
+func reportKey(rep HostReport) []byte {
+	rep.At, rep.LastPoll = time.Time{}, time.Time{}
+	data, _ := json.Marshal(rep)
+	return data
 }
 
 // Reporters sends each report to every reporter at once, so that one

@@ -39,7 +39,7 @@ func TestUploadReporter(t *testing.T) {
 		Err: fault.Stallingf("units failed after the switch: x.service")}}
 	r := newRec(t, &fakeSource{art: a}, app)
 	up := &uploads{}
-	r.Reporter = UploadReporter{Uploader: up}
+	r.Reporter = &UploadReporter{Uploader: up}
 	r.Run(context.Background(), Options{})
 	r.Run(context.Background(), Options{})
 	if len(up.reports) != 2 {
@@ -80,14 +80,14 @@ func TestReporters(t *testing.T) {
 		first Reporter
 		want  string
 	}{
-		{"all succeed", UploadReporter{&uploads{}}, ""},
+		{"all succeed", &UploadReporter{Uploader: &uploads{}}, ""},
 		{"one fails", failing{}, "reporter 1: refused"},
 		{"one hangs", failing{hang: true}, "reporter 1: context deadline exceeded"},
 	}
 	for _, tt := range tests {
 		up := &uploads{}
 		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-		err := Reporters{tt.first, UploadReporter{up}}.Send(ctx, HostReport{Version: reportVersion, Host: "h"}, "/l.log")
+		err := Reporters{tt.first, &UploadReporter{Uploader: up}}.Send(ctx, HostReport{Version: reportVersion, Host: "h"}, "/l.log")
 		cancel()
 		got := ""
 		if err != nil {
@@ -118,11 +118,44 @@ func TestHostReportFreshness(t *testing.T) {
 func TestUploadFailureDoesNotFailTheReconcile(t *testing.T) {
 	r := newRec(t, &fakeSource{art: art("c1", "sha256:good")}, &fakeApplier{res: applied})
 	up := &uploads{err: fault.Transientf("upload reports/report.json: permission denied")}
-	r.Reporter = UploadReporter{Uploader: up}
+	r.Reporter = &UploadReporter{Uploader: up}
 	if rep := r.Run(context.Background(), Options{}); rep.Result != ResultApplied || rep.Err != nil {
 		t.Errorf("got %s %v, want applied with no error", rep.Result, rep.Err)
 	}
 	if len(up.reports) != 1 || readReport(t, r).Result != ResultApplied {
 		t.Errorf("got %d uploads and local report %+v, want one upload tried and the local report written", len(up.reports), readReport(t, r))
+	}
+}
+
+// TestUploadReporterSkipsRepeats: a no-op poll's report, which differs
+// from the last one sent only in its times, is not uploaded again until
+// the heartbeat is due; a report that says something new is sent at once.
+func TestUploadReporterSkipsRepeats(t *testing.T) {
+	src := &fakeSource{art: art("c1", "sha256:d1")}
+	r := newRec(t, src, &fakeApplier{res: applied})
+	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	r.Now = func() time.Time { return clock }
+	up := &uploads{}
+	r.Reporter = &UploadReporter{Uploader: up, Heartbeat: time.Hour}
+	run := func(d time.Duration) {
+		clock = clock.Add(d)
+		r.Run(context.Background(), Options{})
+	}
+	run(0)           // applied: sent with its log
+	run(time.Minute) // unchanged: sent, it says something new
+	for range 5 {
+		run(time.Minute) // repeats: not sent
+	}
+	if len(up.reports) != 2 {
+		t.Fatalf("got %d uploads after 7 runs, want 2", len(up.reports))
+	}
+	run(time.Hour) // the heartbeat
+	if len(up.reports) != 3 {
+		t.Fatalf("got %d uploads after the heartbeat, want 3", len(up.reports))
+	}
+	src.art = art("c2", "sha256:d2")
+	run(time.Minute)
+	if len(up.reports) != 4 {
+		t.Fatalf("got %d uploads after a new revision, want 4", len(up.reports))
 	}
 }

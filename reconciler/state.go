@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/berth-nix/berth/activate"
-	"github.com/berth-nix/berth/internal/atomicfile"
 	"github.com/berth-nix/berth/report"
 )
 
@@ -18,7 +17,8 @@ const stateVersion = 1
 
 // State is what the agent remembers between runs. It is written atomically
 // after every step that changes it, so a crash at any point leaves the
-// previous or the next version on disk.
+// previous or the next version on disk; a change of the poll times alone
+// is written at most every HeartbeatEvery (see Save).
 type State struct {
 	Version int `json:"version"`
 	// LastPoll is when the source last answered; LastSeen what it said.
@@ -88,7 +88,7 @@ type Store struct{ Path string }
 // silently.
 func (s Store) Load() (State, error) {
 	var st State
-	data, err := os.ReadFile(s.Path)
+	data, err := readNewest(s.Path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return State{Version: stateVersion}, nil
 	}
@@ -104,10 +104,16 @@ func (s Store) Load() (State, error) {
 	return st, nil
 }
 
-// Save replaces the state file atomically.
+// Save replaces the state file atomically, unless it would change only
+// the poll times and they are younger than HeartbeatEvery: those are kept
+// in this process's memory, and Load returns them.
 func (s Store) Save(st State) error {
 	st.Version = stateVersion
-	if err := atomicfile.WriteJSON(s.Path, st); err != nil {
+	data, err := indentJSON(st)
+	if err != nil {
+		return err
+	}
+	if _, err := saveUnlessHeartbeat(s.Path, data, stateHeartbeat); err != nil {
 		return err
 	}
 	return s.Anchor().Keep(st.Applied)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/berth-nix/berth/config"
 	"github.com/berth-nix/berth/reconciler"
+	"github.com/berth-nix/berth/source"
 	"github.com/coreos/go-systemd/v22/daemon"
 	"github.com/spf13/cobra"
 )
@@ -30,6 +31,7 @@ func runAgent(ctx context.Context, g *globals) error {
 		return err
 	}
 	log := newLogger(g.stderr, c.Log.Level)
+	source.LimitMemory()
 	d, err := wire(ctx, c, log)
 	if err != nil {
 		return err

@@ -15,7 +15,7 @@ import (
 func newReporter(c *config.Config, src describedSource, hub *hubclient.Client) reconciler.Reporter {
 	var rs reconciler.Reporters
 	if s, ok := src.(*sftpsource.Source); ok {
-		rs = append(rs, reconciler.UploadReporter{Uploader: s})
+		rs = append(rs, &reconciler.UploadReporter{Uploader: s, Heartbeat: c.Report.Heartbeat})
 	}
 	if h := c.Report.HTTPReporter(c.Hostname); h != nil {
 		rs = append(rs, h)

@@ -19,8 +19,8 @@ func TestNewReporter(t *testing.T) {
 	}{
 		{"git alone", git, "<nil>"},
 		{"git and http", git + http, "*reconciler.HTTPReporter"},
-		{"sftp", sftp, "reconciler.UploadReporter"},
-		{"sftp and http", sftp + http, "reconciler.Reporters[reconciler.UploadReporter *reconciler.HTTPReporter]"},
+		{"sftp", sftp, "*reconciler.UploadReporter"},
+		{"sftp and http", sftp + http, "reconciler.Reporters[*reconciler.UploadReporter *reconciler.HTTPReporter]"},
 	}
 	for _, tt := range tests {
 		c, err := config.Parse("config.yaml", []byte("hostname: alpha\n"+tt.yaml))

@@ -14,9 +14,10 @@ import (
 // --depth 1 --single-branch` and a full `git clone`, then each one's
 // fetch after one new commit.
 func benchBigFetch(t *testing.T, p params) {
-	b := bigRepo{Hosts: p.BigHosts, Commits: p.BigCommits, CommitBytes: p.BigCommitBytes}
+	b := bigRepo{Hosts: p.BigHosts, Commits: p.BigCommits, CommitBytes: p.BigCommitBytes, Refs: 20}
 	repo := testserver.NewRepo(t)
 	b.generate(t, repo.BareDir())
+	repo.AddRefs("tags", b.Refs)
 	r := httpRemote(t, repo)
 	size := dirSize(repo.BareDir())
 	t.Logf("generated %d hosts, %d commits, %.0f MB", b.Hosts, b.Commits, float64(size)/1e6)
@@ -25,7 +26,7 @@ func benchBigFetch(t *testing.T, p params) {
 		func() sample {
 			dir := t.TempDir()
 			berthCfg = writeProbeConfig(t, probeConfig{Git: r.gitConfig(dir, "h001")})
-			return r.metered(func() sample { return probeOnce(t, berthCfg, "fetch") })
+			return r.metered(func() sample { return probeOnce(t, berthCfg, "pollfetch") })
 		},
 		func() sample {
 			shallow = filepath.Join(t.TempDir(), "clone")
@@ -45,7 +46,7 @@ func benchBigFetch(t *testing.T, p params) {
 	next := b.Commits
 	inc := interleaveCold(p.Rounds,
 		func() sample { b.addCommit(t, repo.BareDir(), next); next++; return sample{} },
-		func() sample { return r.metered(func() sample { return probeOnce(t, berthCfg, "fetch") }) },
+		func() sample { return r.metered(func() sample { return probeOnce(t, berthCfg, "pollfetch") }) },
 		func() sample {
 			return r.metered(func() sample { return runMem(t, r.git(shallow, "fetch", "--quiet", "origin", "main")) })
 		},
@@ -59,7 +60,7 @@ func benchBigFetch(t *testing.T, p params) {
 }
 
 func repoShape(b bigRepo, size int64) string {
-	return itoa(b.Hosts) + " hosts, " + itoa(b.Commits) + " commits, " + itoa(int(size/1e6)) + " MB repo"
+	return itoa(b.Hosts) + " hosts, " + itoa(b.Commits) + " text commits, " + itoa(b.Refs+1) + " refs, " + itoa(int(size/1e6)) + " MB repo"
 }
 
 // interleaveCold is interleave without the warm-up round, for operations

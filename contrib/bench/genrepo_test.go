@@ -13,13 +13,17 @@ import (
 // bigRepo shapes a generated fleet repository.
 type bigRepo struct {
 	Hosts, Commits, CommitBytes int
+	// Refs is how many references the remote has besides main (release
+	// tags, as a fleet that tags its deployments has).
+	Refs int
 }
 
 // generate writes the repository's history into the bare repository at
 // bare with `git fast-import`: a first commit with every host (flake.nix,
-// host.nix, a small files/ tree), then Commits-1 commits that each give
-// one host's files/data.bin CommitBytes of fresh random content, so the
-// history grows by about Commits × CommitBytes incompressible bytes.
+// host.nix, a small files/ tree), then Commits-1 commits that each rewrite
+// one host's host.nix, a text file of about CommitBytes whose lines
+// mostly stay the same from one commit to the next: what admins commit to
+// a fleet repository.
 func (b bigRepo) generate(t testing.TB, bare string) {
 	t.Helper()
 	b.fastImport(t, bare, func(w *bufio.Writer, rng *rand.Rand) {
@@ -44,18 +48,23 @@ func (b bigRepo) addCommit(t testing.TB, bare string, i int) {
 	})
 }
 
-// change writes commit number i, giving host i mod Hosts new data.
+// change writes commit number i, changing host i mod Hosts's host.nix:
+// one setting of its lines takes a new value.
 func (b bigRepo) change(w *bufio.Writer, rng *rand.Rand, i int, from string) {
 	h := hostName(i % b.Hosts)
 	commitHeader(w, "change "+h, i, from)
-	data := make([]byte, b.CommitBytes)
-	for j := 0; j < len(data); j += 8 {
-		v := rng.Uint64()
-		for k := 0; k < 8 && j+k < len(data); k++ {
-			data[j+k] = byte(v >> (8 * k))
+	changed := rng.IntN(max(b.CommitBytes/32, 1))
+	var text []byte
+	text = fmt.Appendf(text, "{ name = %q; generation = %d;\n", h, i)
+	for n := 0; len(text) < b.CommitBytes; n++ {
+		v := n
+		if n == changed {
+			v = i
 		}
+		text = fmt.Appendf(text, "  services.app%d.port = %d;\n", n, 8000+v)
 	}
-	inline(w, "hosts/"+h+"/files/data.bin", data)
+	text = append(text, "}\n"...)
+	inline(w, "hosts/"+h+"/host.nix", text)
 }
 
 func (b bigRepo) fastImport(t testing.TB, bare string, write func(*bufio.Writer, *rand.Rand)) {

@@ -18,8 +18,8 @@ type params struct {
 	// FleetHosts is the fleet size of the "change on another host" case.
 	FleetHosts int
 	// BigHosts, BigCommits and BigCommitBytes shape the generated large
-	// fleet repository: each commit adds BigCommitBytes of incompressible
-	// content to one host.
+	// fleet repository: each commit rewrites one line of a host's
+	// BigCommitBytes text file.
 	BigHosts, BigCommits, BigCommitBytes int
 	// BigRounds repeats the (slow) whole-repository clones.
 	BigRounds int
@@ -29,16 +29,18 @@ type params struct {
 	LoadTime time.Duration
 	// ReconcileRounds repeats the reconcile in the test host.
 	ReconcileRounds int
-	// AgentPolls and AgentEvery: the idle agent's schedule.
+	// AgentPolls and AgentEvery: the idle agent's schedule. In full mode
+	// polls are 31 s apart, longer than berth's HTTP client keeps an idle
+	// connection, so each pays for its connection as on a real schedule.
 	AgentPolls int
 	AgentEvery time.Duration
 }
 
 var modes = map[string]params{
-	"quick": {Rounds: 5, FleetHosts: 200, BigHosts: 50, BigCommits: 500, BigCommitBytes: 10 << 10, BigRounds: 1,
+	"quick": {Rounds: 5, FleetHosts: 200, BigHosts: 50, BigCommits: 500, BigCommitBytes: 2 << 10, BigRounds: 1,
 		SFTPFiles: 300, LoadTime: 3 * time.Second, ReconcileRounds: 2, AgentPolls: 8, AgentEvery: time.Second},
-	"full": {Rounds: 9, FleetHosts: 200, BigHosts: 500, BigCommits: 20000, BigCommitBytes: 10 << 10, BigRounds: 3,
-		SFTPFiles: 2000, LoadTime: 10 * time.Second, ReconcileRounds: 5, AgentPolls: 30, AgentEvery: 2 * time.Second},
+	"full": {Rounds: 9, FleetHosts: 500, BigHosts: 500, BigCommits: 20000, BigCommitBytes: 2 << 10, BigRounds: 3,
+		SFTPFiles: 2000, LoadTime: 10 * time.Second, ReconcileRounds: 5, AgentPolls: 6, AgentEvery: 31 * time.Second},
 }
 
 // TestBench runs every benchmark of the mode named by BERTH_BENCH and
@@ -56,6 +58,10 @@ func TestBench(t *testing.T) {
 	out := outDir(t)
 	report.Mode, report.Rounds, report.Load, report.Kernel = mode, p.Rounds, loadAvg(), kernel()
 	binaries(t)
+	// comin is the nearest tool (docs/performance.md); it is measured only
+	// when built from its source on the machine, which this suite does not
+	// do on its own.
+	skipped("comin baseline: not built here (its source and Go modules would have to be fetched for the run)")
 	for _, b := range []struct {
 		name string
 		run  func(*testing.T, params)

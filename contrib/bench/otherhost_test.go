@@ -39,7 +39,7 @@ func benchOtherHost(t *testing.T, p params) {
 			repo.Push()
 			return sample{}
 		},
-		func() sample { return r.metered(func() sample { return pr.op("reconcile") }) },
+		func() sample { return r.metered(func() sample { return pr.opCold("reconcile") }) },
 		func() sample { return runCmd(t, nixEval(flake, "h001")) },
 		func() sample {
 			return r.metered(func() sample {

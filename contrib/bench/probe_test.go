@@ -128,6 +128,13 @@ func (p *liveProbe) op(name string) sample {
 	return sample{Wall: r.Wall, CPU: r.CPU}
 }
 
+// opCold runs one operation started as after 30 s of idling.
+func (p *liveProbe) opCold(name string) sample {
+	p.t.Helper()
+	r := p.do(map[string]any{"op": name, "cold": true}, false)
+	return sample{Wall: r.Wall, CPU: r.CPU}
+}
+
 // probeOnce runs one operation in a fresh probe process, measured from
 // outside like any command, peak RSS included.
 func probeOnce(t testing.TB, configPath, op string) sample {

@@ -24,7 +24,7 @@ func benchSFTPPoll(t *testing.T, p params) {
 	dir := t.TempDir()
 	stamp := "get /config/last_change_date " + dir + "/stamp\n"
 	res := interleave(p.Rounds,
-		func() sample { return s.metered(func() sample { return pr.op("poll") }) },
+		func() sample { return s.metered(func() sample { return pr.opCold("poll") }) },
 		func() sample { return s.metered(func() sample { return runCmd(t, s.sftp(dir, s.listBatch())) }) },
 		func() sample { return s.metered(func() sample { return runCmd(t, s.sftp(dir, stamp)) }) },
 	)
@@ -34,7 +34,8 @@ func benchSFTPPoll(t *testing.T, p params) {
 }
 
 // benchSFTPFetch is item 4: after one file of the tree changed and was
-// published, berth's incremental Fetch against downloading the whole
+// published, berth's poll and incremental fetch (one connection, as in a
+// reconcile) against downloading the whole
 // published tree with `sftp -r` (bento's way).
 func benchSFTPFetch(t *testing.T, p params) {
 	if !isRoot() {
@@ -47,7 +48,7 @@ func benchSFTPFetch(t *testing.T, p params) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	res := interleave(p.Rounds,
 		func() sample { s.writeFile(rng.IntN(s.n), rng); s.publish(); return sample{} },
-		func() sample { return s.metered(func() sample { return pr.op("fetch") }) },
+		func() sample { return s.metered(func() sample { return pr.opCold("pollfetch") }) },
 		func() sample {
 			dst := t.TempDir()
 			return s.metered(func() sample { return runCmd(t, s.sftp(dst, "get -r /config/"+s.treeDir()+" tree\n")) })

@@ -170,7 +170,7 @@ func (b *benchHost) idleAgent(p params) {
 	b.h.InstallBerth(t, filepath.Join(binaries(t), "berth"), []byte(b.config("@every 1h")))
 	time.Sleep(2 * time.Second) // the start-up reconcile
 	pid := strings.TrimSpace(b.h.Run(t, "systemctl", "show", "-p", "MainPID", "--value", "berth.service"))
-	idle := time.Duration(p.AgentPolls) * p.AgentEvery
+	idle := min(time.Duration(p.AgentPolls)*p.AgentEvery, time.Minute)
 	cpu0, _, _ := b.procStats(pid)
 	time.Sleep(idle)
 	cpu1, _, _ := b.procStats(pid)
@@ -180,6 +180,7 @@ func (b *benchHost) idleAgent(p params) {
 		time.Sleep(p.AgentEvery)
 	}
 	cpu2, rss, hwm := b.procStats(pid)
+	anon, file := b.procRSS(pid)
 	polls := b.git.Requests()
 	if polls == 0 {
 		t.Fatalf("the agent did not poll\n%s", b.h.Journal(t, "berth.service"))
@@ -195,6 +196,8 @@ func (b *benchHost) idleAgent(p params) {
 		Baseline: "timer running git fetch every minute", Base: 60 * fetchCPU / 1000})
 	add(Row{Item: 6, Scenario: scen, Metric: "resident memory (VmRSS)", Unit: "MB", Berth: float64(rss) / 1024})
 	add(Row{Item: 6, Scenario: scen, Metric: "peak resident memory (VmHWM)", Unit: "MB", Berth: float64(hwm) / 1024})
+	add(Row{Item: 6, Scenario: scen, Metric: "of which anonymous (RssAnon: heap, stacks, runtime)", Unit: "MB", Berth: float64(anon) / 1024})
+	add(Row{Item: 6, Scenario: scen, Metric: "of which file-backed (RssFile: the binary's pages)", Unit: "MB", Berth: float64(file) / 1024})
 	b.binarySize()
 }
 
@@ -205,18 +208,27 @@ func (b *benchHost) procStats(pid string) (cpu time.Duration, rssKB, hwmKB int64
 	var ut, st int64
 	fmt.Sscan(f[11], &ut)
 	fmt.Sscan(f[12], &st)
+	status := b.procStatus(pid)
+	return time.Duration(ut+st) * time.Second / 100, status["VmRSS:"], status["VmHWM:"]
+}
+
+// procStatus reads the numeric fields of pid's /proc status, in kB for
+// memory.
+func (b *benchHost) procStatus(pid string) map[string]int64 {
+	out := map[string]int64{}
 	for _, line := range strings.Split(b.h.Run(b.t, "cat", "/proc/"+pid+"/status"), "\n") {
 		var key string
 		var v int64
 		fmt.Sscan(line, &key, &v)
-		switch key {
-		case "VmRSS:":
-			rssKB = v
-		case "VmHWM:":
-			hwmKB = v
-		}
+		out[key] = v
 	}
-	return time.Duration(ut+st) * time.Second / 100, rssKB, hwmKB
+	return out
+}
+
+// procRSS splits pid's resident memory into anonymous and file-backed.
+func (b *benchHost) procRSS(pid string) (anonKB, fileKB int64) {
+	st := b.procStatus(pid)
+	return st["RssAnon:"], st["RssFile:"]
 }
 
 // localFetchCPU is the median CPU time of a no-op `git fetch` against the

@@ -29,6 +29,7 @@ type GitHTTP struct {
 	mu     sync.Mutex
 	token  string
 	status int // answered to every request when non-zero
+	v0     bool
 	addr   string
 	srv    *http.Server
 }
@@ -93,6 +94,15 @@ func (g *GitHTTP) SetStatus(code int) {
 	g.status = code
 }
 
+// SetProtocolV0(true) makes the server ignore the client's request for
+// protocol version 2 (the Git-Protocol header), as servers older than git
+// 2.18 do; false restores it.
+func (g *GitHTTP) SetProtocolV0(v0 bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.v0 = v0
+}
+
 // SetDown(true) makes the remote unreachable: the listener and every open
 // connection are closed, so clients get "connection refused".
 // SetDown(false) listens again on the same address.
@@ -129,8 +139,11 @@ func (g *GitHTTP) serve(ln net.Listener) {
 
 func (g *GitHTTP) handle(w http.ResponseWriter, r *http.Request) {
 	g.mu.Lock()
-	token, status := g.token, g.status
+	token, status, v0 := g.token, g.status, g.v0
 	g.mu.Unlock()
+	if v0 {
+		r.Header.Del("Git-Protocol")
+	}
 	if status != 0 {
 		http.Error(w, http.StatusText(status), status)
 		return

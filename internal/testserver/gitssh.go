@@ -21,8 +21,21 @@ type GitSSH struct {
 }
 
 // StartGitSSH serves repo over SSH on 127.0.0.1 until the test ends. It
-// skips the test unless running as root.
+// skips the test unless running as root. The server accepts the client's
+// GIT_PROTOCOL variable, so it speaks protocol version 2 when asked.
 func StartGitSSH(t testing.TB, repo *Repo) *GitSSH {
+	t.Helper()
+	return startGitSSH(t, repo, "AcceptEnv GIT_PROTOCOL\n")
+}
+
+// StartGitSSHProtocolV0 is StartGitSSH with an sshd that refuses the
+// GIT_PROTOCOL variable (OpenSSH's default), so git speaks version 0.
+func StartGitSSHProtocolV0(t testing.TB, repo *Repo) *GitSSH {
+	t.Helper()
+	return startGitSSH(t, repo, "")
+}
+
+func startGitSSH(t testing.TB, repo *Repo, extra string) *GitSSH {
 	t.Helper()
 	RequireRoot(t)
 	dir := t.TempDir()
@@ -38,8 +51,8 @@ func StartGitSSH(t testing.TB, repo *Repo) *GitSSH {
 	}
 	g.sshd = startSSHD(t, fmt.Sprintf(`AllowUsers root
 AuthorizedKeysFile %s
-ForceCommand git-shell -c "$SSH_ORIGINAL_COMMAND"
-`, keys))
+%sForceCommand git-shell -c "$SSH_ORIGINAL_COMMAND"
+`, keys, extra))
 	return g
 }
 

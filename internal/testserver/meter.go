@@ -18,14 +18,31 @@ type Request struct {
 // meter records every request that reaches a server, authorized or not,
 // so tests can assert how chatty a client is (a poll that finds nothing
 // new should be one small request).
+//
+// Readers wait for requests still being answered: a client can have read
+// all it wanted (up to a flush packet, say) while the server is still
+// finishing, and that request belongs to what the client just did.
 type meter struct {
-	mu  sync.Mutex
-	log []Request
+	mu       sync.Mutex
+	log      []Request
+	inFlight int
+	idle     *sync.Cond
+}
+
+// settled locks m once no request is being answered.
+func (m *meter) settled() {
+	m.mu.Lock()
+	if m.idle == nil {
+		m.idle = sync.NewCond(&m.mu)
+	}
+	for m.inFlight > 0 {
+		m.idle.Wait()
+	}
 }
 
 // Requests is how many requests were answered since the last Reset.
 func (m *meter) Requests() int {
-	m.mu.Lock()
+	m.settled()
 	defer m.mu.Unlock()
 	return len(m.log)
 }
@@ -50,26 +67,33 @@ func (m *meter) BytesOut() int64 {
 
 // Log is a copy of the requests answered since the last Reset, in order.
 func (m *meter) Log() []Request {
-	m.mu.Lock()
+	m.settled()
 	defer m.mu.Unlock()
 	return append([]Request(nil), m.log...)
 }
 
 // Reset forgets the requests answered so far.
 func (m *meter) Reset() {
-	m.mu.Lock()
+	m.settled()
 	defer m.mu.Unlock()
 	m.log = nil
 }
 
 func (m *meter) wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m.mu.Lock()
+		m.inFlight++
+		m.mu.Unlock()
 		body := &countReader{r: r.Body}
 		r.Body = body
 		cw := &countWriter{ResponseWriter: w, status: http.StatusOK}
 		h.ServeHTTP(cw, r)
 		m.mu.Lock()
 		defer m.mu.Unlock()
+		m.inFlight--
+		if m.idle != nil {
+			m.idle.Broadcast()
+		}
 		m.log = append(m.log, Request{
 			Method: r.Method, Path: r.URL.RequestURI(), Status: cw.status,
 			BytesIn: body.n, BytesOut: cw.n,

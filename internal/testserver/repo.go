@@ -1,6 +1,7 @@
 package testserver
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -120,6 +121,24 @@ func (r *Repo) ForcePush() {
 func (r *Repo) ResetHard(rev string) {
 	r.t.Helper()
 	r.git(r.work, "reset", "--quiet", "--hard", rev)
+}
+
+// AddRefs creates n references refs/<kind>/<kind>-NNNN in the bare
+// repository, all pointing at the remote head (kind "tags" or "heads"), so
+// that tests can see what a remote with many references costs.
+func (r *Repo) AddRefs(kind string, n int) {
+	r.t.Helper()
+	head := r.RemoteHead()
+	var in strings.Builder
+	for i := range n {
+		fmt.Fprintf(&in, "create refs/%s/%s-%04d %s\n", kind, kind, i, head)
+	}
+	cmd := exec.Command("git", "update-ref", "--stdin")
+	cmd.Dir, cmd.Env = r.bare, gitEnv()
+	cmd.Stdin = strings.NewReader(in.String())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		r.t.Fatalf("testserver: git update-ref: %v\n%s", err, out)
+	}
 }
 
 // Head is the hash of the work clone's current commit.

@@ -2,6 +2,7 @@ package gitsource
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +26,12 @@ const DefaultMaxObjectBytes int64 = 256 << 20
 // result (object), and all of them together (total).
 type packLimits struct {
 	object, total int64
+}
+
+// packLimits are the limits of s's configuration.
+func (s *Source) packLimits() packLimits {
+	return packLimits{object: cmp.Or(s.cfg.MaxObjectBytes, DefaultMaxObjectBytes),
+		total: cmp.Or(s.cfg.MaxFetchBytes, DefaultMaxFetchBytes)}
 }
 
 // screenedStorer is the local repository as a fetch sees it: every pack

@@ -215,3 +215,47 @@ func TestScreenPackDeclarations(t *testing.T) {
 		t.Errorf("not a pack: got %v, want a Transient error", err)
 	}
 }
+
+// TestHostilePackRefusedOverProtocolV2 sends the same pack to a fetch
+// that follows a poll, which fetches by protocol version 2: first as the
+// repository's first fetch (a complete pack), then as an incremental one
+// (a thin pack resolved into loose objects). Both are screened before
+// go-git reads them.
+func TestHostilePackRefusedOverProtocolV2(t *testing.T) {
+	for _, incremental := range []bool{false, true} {
+		t.Run(fmt.Sprintf("incremental=%v", incremental), func(t *testing.T) {
+			repo := testserver.NewRepo(t)
+			repo.WriteFile(conformance.HostDir+"/flake.nix", "{ }")
+			repo.Commit("first")
+			repo.Push()
+			srv := testserver.StartGitHTTP(t, repo, "")
+			cfg := baseConfig(t, srv.URL())
+			cfg.MaxObjectBytes = 32 << 20
+			src := newSource(t, cfg)
+			if incremental {
+				if _, err := src.Poll(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := src.Fetch(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			pack, baseID := bloatingPack(8)
+			hostileCommit(t, repo.BareDir(), pack, baseID)
+			if _, err := src.Poll(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			_, err := src.Fetch(context.Background())
+			runtime.ReadMemStats(&after)
+			if fault.ClassOf(err) != fault.Stalling || !strings.Contains(err.Error(), "67108864-byte result") {
+				t.Errorf("got %v, want a stalling refusal of the delta", err)
+			}
+			if grown := after.TotalAlloc - before.TotalAlloc; grown > 32<<20 {
+				t.Errorf("the fetch allocated %d MiB", grown>>20)
+			}
+		})
+	}
+}

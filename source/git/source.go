@@ -1,7 +1,9 @@
 // Package gitsource is the git backend of source: it follows one branch of
 // a remote repository and stages one host's directory from its head.
 //
-// Poll is a single ls-remote round trip. Fetch downloads only that branch
+// Poll is a single round trip: a protocol version 2 ls-refs for the one
+// branch (falling back to version 0's full reference list for servers
+// that do not speak version 2). Fetch downloads only that branch
 // into a bare repository under Config.StateDir (shallow at first,
 // incremental afterwards), reads the host directory straight from the
 // commit's tree and stages it with source/tree. Descends answers whether a
@@ -16,6 +18,7 @@ import (
 	"os"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -44,6 +47,8 @@ type Source struct {
 	// refused; the next Fetch starts from an empty one, so refused pushes
 	// do not pile up on disk.
 	discard bool
+	// lastPoll is what the last Poll learned, for the Fetch after it.
+	lastPoll atomic.Pointer[polled]
 }
 
 var _ source.Source = (*Source)(nil)
@@ -80,8 +85,8 @@ func (s *Source) branchRef() plumbing.ReferenceName {
 	return plumbing.NewBranchReferenceName(s.cfg.Branch)
 }
 
-// Poll lists the remote's references in one round trip, downloading no
-// objects, and returns "<branch>@sha1:<hash>" for the branch head. An
+// Poll asks the remote for the branch head in one round trip (see
+// remoteHead), downloading no objects, and returns "<branch>@sha1:<hash>" for the branch head. An
 // unreachable remote, a timeout and refused credentials are Transient; a
 // branch missing on the remote is Stalling.
 func (s *Source) Poll(ctx context.Context) (string, error) {

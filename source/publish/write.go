@@ -127,10 +127,11 @@ func writeTree(dir string, tr *tree.Tree, m *manifest.Manifest) error {
 	return syncDir(trees)
 }
 
-// writeManifest replaces dir/manifest.json with m, then the revision file
-// agents poll: each a temporary file with the final access, synced,
-// renamed over the old one, the directory synced. The revision file comes
-// last, so an agent that sees a new revision finds its manifest.
+// writeManifest replaces dir/manifest.json with m, then its parts file
+// (manifest.PartsName), then the revision file agents poll: each a
+// temporary file with the final access, synced, renamed over the old one,
+// the directory synced. The revision file comes last, so an agent that
+// sees a new revision finds its manifest.
 func writeManifest(dir string, m *manifest.Manifest) error {
 	data, err := m.Encode()
 	if err != nil {
@@ -146,6 +147,10 @@ func writeManifest(dir string, m *manifest.Manifest) error {
 	}
 	if err := syncDir(dir); err != nil {
 		return err
+	}
+	p := filepath.Join(dir, manifest.PartsName)
+	if err := writeFileAs(p, manifest.PartsFile(data), acc); err != nil {
+		return fmt.Errorf("writing %s: %w", p, err)
 	}
 	return writeRevision(dir, m, acc)
 }

@@ -56,6 +56,7 @@ func (s *server) source(c Config) *Source {
 	if err != nil {
 		s.t.Fatal(err)
 	}
+	s.t.Cleanup(func() { src.Close() })
 	return src
 }
 

@@ -37,18 +37,16 @@ func (c Config) reportDir() string { return path.Join(path.Dir(c.Path), ReportDi
 // UploadReport writes report into the host's ReportDir as ReportName
 // and, when logPath is not empty, the tail of that local log as the file
 // of the same base name (an attempt's "<id>.log"), keeping the newest
-// KeepLogs logs. It uses the source's key and pinned host key. Each file
+// KeepLogs logs. It uses the source's key and pinned host key, and the
+// connection the poll opened when it is still open (reuse.go). Each file
 // is written under a temporary name in ReportDir and renamed over its
 // target (posix-rename@openssh.com), so the admin reads the previous
 // file or the new one, never part of one. Errors are Transient.
 func (s *Source) UploadReport(ctx context.Context, report []byte, logPath string) error {
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
-	defer cancel()
-	ss, err := s.connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer ss.Close()
+	return s.withSession(ctx, func(ss *session) error { return s.upload(ctx, ss, report, logPath) })
+}
+
+func (s *Source) upload(ctx context.Context, ss *session, report []byte, logPath string) error {
 	dir := s.cfg.reportDir()
 	if err := s.put(ctx, ss, path.Join(dir, ReportName), bytes.NewReader(report)); err != nil {
 		return err

@@ -15,7 +15,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"sync"
@@ -32,6 +31,8 @@ type Source struct {
 	cfg Config
 	// mu serialises use of StateDir.
 	mu sync.Mutex
+	// parked is the session kept open for the next operation (reuse.go).
+	parked parking
 }
 
 var _ source.Source = (*Source)(nil)
@@ -64,16 +65,16 @@ func (s *Source) String() string { return s.cfg.String() }
 // host and signature included.
 func (s *Source) Poll(ctx context.Context) (string, error) {
 	var rev string
-	_, err := s.withSession(ctx, func(ss *session) (*manifest.Manifest, error) {
+	err := s.withSession(ctx, func(ss *session) error {
 		if r, ok := s.readRevision(ss); ok {
 			rev = r
-			return nil, nil
+			return nil
 		}
 		m, err := s.readManifest(ctx, ss)
 		if err == nil {
 			rev = m.Revision()
 		}
-		return m, err
+		return err
 	})
 	return rev, err
 }
@@ -89,16 +90,7 @@ func (s *Source) Probe(ctx context.Context) error {
 // It answers false when the file is missing, unreadable or malformed
 // (e.g. an older publisher): the caller reads the manifest instead.
 func (s *Source) readRevision(ss *session) (string, bool) {
-	var data []byte
-	err := ss.do(func() error {
-		f, err := ss.sftp.Open(s.cfg.remote(manifest.RevisionName))
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		data, err = io.ReadAll(io.LimitReader(f, manifest.MaxRevisionSize))
-		return err
-	})
+	data, err := s.readSmall(ss, s.cfg.remote(manifest.RevisionName), manifest.MaxRevisionSize)
 	if err != nil {
 		return "", false
 	}
@@ -115,7 +107,7 @@ func (s *Source) Fetch(ctx context.Context) (source.Artifact, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var a source.Artifact
-	_, err := s.withSession(ctx, func(ss *session) (*manifest.Manifest, error) {
+	err := s.withSession(ctx, func(ss *session) error {
 		m, err := s.readManifest(ctx, ss)
 		var signer string
 		if err == nil {
@@ -125,36 +117,18 @@ func (s *Source) Fetch(ctx context.Context) (source.Artifact, error) {
 			a, err = s.fetchTree(ctx, ss, m)
 			a.Signer = signer
 		}
-		return m, err
+		return err
 	})
 	return a, err
-}
-
-// withSession connects, runs f, and disconnects, all within Timeout.
-func (s *Source) withSession(ctx context.Context, f func(*session) (*manifest.Manifest, error)) (*manifest.Manifest, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
-	defer cancel()
-	ss, err := s.connect(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer ss.Close()
-	return f(ss)
 }
 
 // readManifest reads and checks the manifest.
 func (s *Source) readManifest(ctx context.Context, ss *session) (*manifest.Manifest, error) {
 	name := s.cfg.remote(manifest.Name)
-	var data []byte
-	err := ss.do(func() error {
-		f, err := ss.sftp.Open(name)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		data, err = io.ReadAll(io.LimitReader(f, manifest.MaxSize+1))
-		return err
-	})
+	if data, ok := s.readByParts(ss, name); ok {
+		return s.checkManifest(name, data)
+	}
+	data, err := s.readSmall(ss, name, manifest.MaxSize+1)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, fault.Stallingf("sftp source: %w: nothing published for host %s at %s:%s (run berth publish)",
@@ -193,6 +167,7 @@ func (s *Source) fetchTree(ctx context.Context, ss *session, m *manifest.Manifes
 		return source.Artifact{}, refusal(m)
 	}
 	dir, err := s.download(ctx, ss, m)
+	source.ReturnMemory()
 	if err != nil {
 		return source.Artifact{}, err
 	}

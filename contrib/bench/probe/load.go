@@ -13,7 +13,9 @@ import (
 // load polls from req.Workers goroutines until req.Seconds have passed
 // and counts the polls that succeeded and failed. Each worker polls again
 // as soon as its last poll answered: the figure is what the server
-// sustains, not what a fleet would ask of it.
+// sustains, not what a fleet would ask of it. Each poll opens its own
+// connection, as polls of different hosts, or of one host a minute apart,
+// do.
 func (p *probe) load(ctx context.Context, req Request) Reply {
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(req.Seconds*float64(time.Second)))
 	defer cancel()
@@ -24,7 +26,9 @@ func (p *probe) load(ctx context.Context, req Request) Reply {
 		go func() {
 			defer wg.Done()
 			for ctx.Err() == nil {
-				if _, err := p.src.Poll(ctx); err == nil {
+				_, err := p.src.Poll(ctx)
+				p.dropConnections()
+				if err == nil {
 					ok.Add(1)
 				} else if ctx.Err() == nil {
 					bad.Add(1)

@@ -23,9 +23,12 @@ import (
 	"fmt"
 	"os"
 	"time"
+
+	"github.com/berth-nix/berth/source"
 )
 
-// Request is one operation: "poll", "fetch", "prime" (fetch and record
+// Request is one operation: "poll", "fetch", "pollfetch" (both, as the
+// agent does when the head moved), "prime" (fetch and record
 // the result as applied), "reconcile" (one reconcile with an applier that
 // must not be reached), "load" (polls from Workers goroutines for Seconds)
 // or "stats" (RSS and CPU of this process so far).
@@ -33,6 +36,9 @@ type Request struct {
 	Op      string  `json:"op"`
 	Workers int     `json:"workers,omitempty"`
 	Seconds float64 `json:"seconds,omitempty"`
+	// Cold starts the operation as after 30 s or more of idling (see
+	// coldStart), outside the measured time.
+	Cold bool `json:"cold,omitempty"`
 }
 
 // Reply is what an operation did and cost.
@@ -53,6 +59,7 @@ func main() {
 	workers := flag.Int("workers", 1, "concurrent pollers of a load operation")
 	seconds := flag.Float64("seconds", 1, "duration of a load operation")
 	flag.Parse()
+	source.LimitMemory() // as the agent does
 	p, err := newProbe(*cfgPath)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "probe:", err)

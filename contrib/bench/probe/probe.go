@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"runtime"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -55,6 +57,9 @@ func newProbe(path string) (*probe, error) {
 
 // do runs one request and measures it.
 func (p *probe) do(ctx context.Context, req Request) Reply {
+	if req.Cold {
+		p.coldStart()
+	}
 	cpu0, start := cpuTime(), time.Now()
 	rep := p.dispatch(ctx, req)
 	rep.Wall, rep.CPU = time.Since(start), cpuTime()-cpu0
@@ -68,6 +73,12 @@ func (p *probe) dispatch(ctx context.Context, req Request) Reply {
 	switch req.Op {
 	case "poll":
 		out, err = p.src.Poll(ctx)
+	case "pollfetch": // what the agent does when the head moved
+		if out, err = p.src.Poll(ctx); err == nil {
+			var a source.Artifact
+			a, err = p.src.Fetch(ctx)
+			out = a.Digest
+		}
 	case "fetch":
 		var a source.Artifact
 		a, err = p.src.Fetch(ctx)
@@ -94,4 +105,23 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// coldStart puts the process where a poll on a real schedule (30 s or
+// more since the last) finds it: no connection to reuse, the heap
+// collected and returned to the system.
+func (p *probe) coldStart() {
+	p.dropConnections()
+	runtime.GC()
+	debug.FreeOSMemory()
+}
+
+// dropConnections closes what the sources keep open for the next
+// operation (an idle HTTP connection, a parked SFTP session), as the time
+// between two polls of a real schedule does.
+func (p *probe) dropConnections() {
+	gitsource.CloseIdleConnections()
+	if c, ok := p.src.(interface{ Close() error }); ok {
+		c.Close()
+	}
 }
