@@ -30,7 +30,7 @@
         # The hash of `go mod vendor` for go.mod and go.sum. e2e/check-nix
         # recomputes it and fails when it is stale; docs/operations.md says
         # how to update it.
-        vendorHash = "sha256-c0iXg6Sq4vTEJWH1pTMwV7HQOp0hlpDPeGBaXH3HFXM=";
+        vendorHash = "sha256-3prA5ZpMIuJEOd6tfqYzytJbJ4NEcL6P0QlUPkYnxiQ=";
         subPackages = [ "cmd/berth" ];
         env.CGO_ENABLED = 0;
         # berth version, status, reports and metrics say which berth runs.

@@ -33,6 +33,9 @@ type Policy struct {
 	LockWait time.Duration
 	// Poll is how often to look at a running unit or a held lock.
 	Poll time.Duration
+	// Inhibitors says what a system whose switch inhibitors changed gets:
+	// InhibitBoot (""), InhibitHold or InhibitForce (phase_inhibit.go).
+	Inhibitors string
 }
 
 // Activator applies configurations to the machine it runs on.
@@ -148,6 +151,13 @@ type Progress struct {
 	// Outcome is how the test unit ended, kept from the verify phase on:
 	// the unit itself is released once it has been read.
 	Outcome *nixos.Outcome `json:"outcome,omitempty"`
+	// BootOnly says why the system is installed for the next boot without
+	// a live switch (changed switch inhibitors).
+	BootOnly string `json:"boot_only,omitempty"`
+	// AfterBoot marks the verification of a system that reached the
+	// machine through a reboot: it is the boot default already, and a
+	// revert makes Previous the boot default again.
+	AfterBoot bool `json:"after_boot,omitempty"`
 }
 
 // Request is one staged configuration to apply.
@@ -182,6 +192,9 @@ type Result struct {
 	Durations    map[Phase]time.Duration
 	RebootNeeded bool
 	RebootWhy    []string
+	// BootOnly, when set, says why the system was made the boot default
+	// without being switched to: it runs after the next reboot.
+	BootOnly string
 	// Diff is what the new system changes compared with the one that was
 	// running, when it could be computed (see Activator.Differ).
 	Diff *ClosureDiff

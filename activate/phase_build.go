@@ -25,7 +25,7 @@ func (t *attempt) build(ctx context.Context) Phase {
 	if err := nixos.CheckSystem(top); err != nil {
 		return t.stop(Failed, PhaseBuild, err)
 	}
-	if err := nixos.AddGCRoot(a.GCRoots, "candidate", top); err != nil {
+	if err := nixos.AddGCRoot(a.GCRoots, nixos.RootCandidate, top); err != nil {
 		return t.stop(Failed, PhaseBuild, fault.Transientf("keep %s alive: %w", top, err))
 	}
 	prev, err := nixos.CurrentSystem(a.Root)

@@ -18,7 +18,7 @@ func (t *attempt) promote(ctx context.Context) Phase {
 	a, p := t.a, t.p
 	start := time.Now()
 	defer t.r.timed(PhasePromote, start)
-	if t.systemChanged() {
+	if t.systemChanged() && !p.AfterBoot {
 		logf(t.log, "promoting %s to the boot default", p.Toplevel)
 		if err := a.setBoot(ctx, p.Toplevel, p.Unit, p.LogPath, t.log); err != nil {
 			if interrupted(ctx, err) {
@@ -29,10 +29,14 @@ func (t *attempt) promote(ctx context.Context) Phase {
 		}
 	}
 	_ = a.commitFiles(p.ID, t.log)
-	if err := nixos.AddGCRoot(a.GCRoots, "last-good", p.Toplevel); err != nil {
+	if err := nixos.AddGCRoot(a.GCRoots, nixos.RootLastGood, p.Toplevel); err != nil {
 		logf(t.log, "warning: keep last good system alive: %v", err)
 	}
 	t.r.RebootNeeded, t.r.RebootWhy = a.rebootNeeded(p.Toplevel)
+	if p.BootOnly != "" {
+		t.r.BootOnly, t.r.RebootNeeded = p.BootOnly, true
+		t.r.RebootWhy = append(t.r.RebootWhy, p.BootOnly)
+	}
 	t.r.Outcome, t.r.Phase = Applied, PhasePromote
 	return done
 }

@@ -16,6 +16,9 @@ import (
 // system to switch to: its files are in place already, and it goes on to
 // the same verify phase.
 func (t *attempt) test(ctx context.Context) Phase {
+	if next, ok := t.inhibited(); ok {
+		return next
+	}
 	a, p := t.a, t.p
 	if err := a.armDeadMan(ctx, p, t.log); err != nil {
 		return t.stop(Failed, PhasePreflight, a.restoreFiles(p.ID, t.log, err))

@@ -20,6 +20,10 @@ type ActivationSettings struct {
 	// LockWait is how long to wait for someone else's
 	// switch-to-configuration lock before giving up for this attempt.
 	LockWait time.Duration `yaml:"lock_wait"`
+	// Inhibitors says what a system whose switch inhibitors changed gets:
+	// boot (installed for the next boot), hold (nothing) or force (switch
+	// with NIXOS_NO_CHECK=1).
+	Inhibitors string `yaml:"inhibitors"`
 }
 
 // DefaultActivationSettings leave units that failed before out of the
@@ -31,6 +35,7 @@ func DefaultActivationSettings() ActivationSettings {
 		BootTimeout: 5 * time.Minute,
 		Settle:      3 * time.Second,
 		LockWait:    10 * time.Minute,
+		Inhibitors:  InhibitBoot,
 	}
 }
 
@@ -51,6 +56,11 @@ func (s *ActivationSettings) Validate() error {
 	if s.Settle < 0 || s.LockWait < 0 {
 		return settings.Errorf("settle", "settle and lock_wait must not be negative")
 	}
+	switch s.Inhibitors {
+	case InhibitBoot, InhibitHold, InhibitForce:
+	default:
+		return settings.Errorf("inhibitors", "must be boot, hold or force, got %q", s.Inhibitors)
+	}
 	return nil
 }
 
@@ -63,5 +73,5 @@ func (s ActivationSettings) String() string {
 // every poll.
 func (s ActivationSettings) Policy(poll time.Duration) Policy {
 	return Policy{Strict: s.Preflight == "strict", TestTimeout: s.TestTimeout, BootTimeout: s.BootTimeout,
-		Settle: s.Settle, LockWait: s.LockWait, Poll: poll}
+		Settle: s.Settle, LockWait: s.LockWait, Poll: poll, Inhibitors: s.Inhibitors}
 }

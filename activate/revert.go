@@ -23,6 +23,13 @@ func (t *attempt) revert(ctx context.Context) Phase {
 		logf(t.log, "the running system was not changed; the previous files are back")
 		return t.stop(Reverted, failed, t.cause)
 	}
+	if p.AfterBoot {
+		// The failed system came with a reboot: it is the boot default.
+		a.restoreProfile(ctx, p.Previous, p, t.log)
+		if why := t.revertInhibited(); why != "" {
+			return t.stop(Reverted, failed, t.cause)
+		}
+	}
 	logf(t.log, "reverting to %s", p.Previous)
 	start := time.Now()
 	o, err := a.switchTo(ctx, p.Previous, "test", p.Unit, p.LogPath, a.Policy.TestTimeout, t.log)

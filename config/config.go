@@ -54,6 +54,9 @@ type Config struct {
 	Notify   Notify                      `yaml:"notify"`
 	Power    Power                       `yaml:"power"`
 	Hub      hubclient.Settings          `yaml:"hub"`
+	// Retention and Drift govern the host's life between deployments.
+	Retention Retention `yaml:"retention"`
+	Drift     Drift     `yaml:"drift"`
 }
 
 // Source says where the host's configuration comes from.
@@ -104,17 +107,19 @@ func Defaults() Config {
 			MaxDepth:      64,
 			MaxFetchBytes: 4 << 30,
 		},
-		Nix:      nixos.DefaultSettings(),
-		Schedule: reconciler.DefaultScheduleSettings(),
-		Activate: activate.DefaultActivationSettings(),
-		History:  History{Keep: 50},
-		Log:      Log{Level: "info"},
-		Control:  Control{Socket: "/run/berth/berth.sock", Group: "berth"},
-		Webhook:  webhook.DefaultSettings(),
-		Metrics:  Metrics{Listen: "127.0.0.1:9421"},
-		Health:   activate.DefaultHealthSettings(),
-		Files:    files.DefaultSettings(),
-		Reboot:   reboot.DefaultSettings(),
+		Nix:       nixos.DefaultSettings(),
+		Schedule:  reconciler.DefaultScheduleSettings(),
+		Activate:  activate.DefaultActivationSettings(),
+		History:   History{Keep: 50},
+		Log:       Log{Level: "info"},
+		Control:   Control{Socket: "/run/berth/berth.sock", Group: "berth", PostponeMax: 4 * time.Hour},
+		Webhook:   webhook.DefaultSettings(),
+		Metrics:   Metrics{Listen: "127.0.0.1:9421"},
+		Health:    activate.DefaultHealthSettings(),
+		Files:     files.DefaultSettings(),
+		Reboot:    reboot.DefaultSettings(),
+		Retention: Retention{Generations: 5},
+		Drift:     Drift{Policy: "report"},
 	}
 }
 

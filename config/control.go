@@ -2,6 +2,7 @@ package config
 
 import (
 	"regexp"
+	"time"
 
 	"github.com/berth-nix/berth/internal/settings"
 )
@@ -13,6 +14,9 @@ type Control struct {
 	// Group may read status and history through the socket; changing
 	// anything needs root. Without such a group only root may connect.
 	Group string `yaml:"group"`
+	// PostponeMax is the longest a member of Group may postpone an
+	// update (berth postpone); 0 lets nobody but root hold updates.
+	PostponeMax time.Duration `yaml:"postpone_max"`
 }
 
 // Metrics configures the optional Prometheus endpoint.
@@ -28,6 +32,9 @@ var groupRE = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
 func (c *Config) validateControl() error {
 	if err := settings.Abs("control.socket", c.Control.Socket); err != nil {
 		return err
+	}
+	if c.Control.PostponeMax < 0 {
+		return bad("control.postpone_max", "must not be negative")
 	}
 	if c.Control.Group != "" && !groupRE.MatchString(c.Control.Group) {
 		return bad("control.group", "%q is not a valid group name", c.Control.Group)

@@ -12,7 +12,7 @@ import (
 func bad(key, format string, args ...any) error { return settings.Errorf(key, format, args...) }
 
 func (c *Config) validate() error {
-	checks := []func() error{c.validateTop, c.validateSource, c.validateNix, c.validateSchedule, c.validateActivation, c.validateControl, c.validateFilesReport, c.validateHealth, c.validateHooks, c.validateTrust, c.validatePrebuilt, c.validateReboot, c.validateHub}
+	checks := []func() error{c.validateTop, c.validateSource, c.validateNix, c.validateSchedule, c.validateActivation, c.validateControl, c.validateFilesReport, c.validateHealth, c.validateHooks, c.validateTrust, c.validatePrebuilt, c.validateReboot, c.validateHub, c.validateLifecycle}
 	for _, check := range checks {
 		if err := check(); err != nil {
 			return err

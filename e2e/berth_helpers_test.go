@@ -33,6 +33,9 @@ type fleetHost struct {
 	git   *testserver.GitHTTP
 	base  string
 	extra string
+	// byName: the host reaches its git server as gitHostName (see
+	// reachByName).
+	byName bool
 }
 
 const fleetToken = "s3cret-fleet-token"
@@ -75,12 +78,29 @@ log:
 `
 
 func (f *fleetHost) config() string {
+	if f.byName {
+		url := strings.Replace(f.git.URL(), "http://127.0.0.1:", "http://"+gitHostName+":", 1)
+		return fmt.Sprintf("hostname: alpha\nsource:\n  git:\n    url: %s\n%s%s", url, agentSettings, f.extra)
+	}
 	return fmt.Sprintf(`hostname: alpha
 source:
   git:
     url: %s
     token_file: /etc/berth/token
 %s%s`, f.git.URL(), agentSettings, f.extra)
+}
+
+// reachByName makes the host reach its git server by the name
+// gitHostName, mapped to 127.0.0.1 in its /etc/hosts, so that a
+// configuration can cut it off by name. The repository is then served
+// without a token: berth sends a token over plain http only to a
+// loopback address written as one (docs/security.md).
+func (f *fleetHost) reachByName(t *testing.T) {
+	t.Helper()
+	f.git = testserver.StartGitHTTP(t, f.repo, "")
+	f.byName = true
+	f.h.Run(t, "sh", "-c", "echo '127.0.0.1 "+gitHostName+"' >> /etc/hosts")
+	f.write("/etc/berth/config.yaml", f.config(), 0o600)
 }
 
 func (f *fleetHost) write(p, content string, mode os.FileMode) {

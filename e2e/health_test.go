@@ -76,8 +76,7 @@ func TestHealthChecks(t *testing.T) {
     interval: 1s
     deadline: 15s
 `)
-	f.h.Run(t, "sh", "-c", "echo '127.0.0.1 "+gitHostName+"' >> /etc/hosts")
-	f.write("/etc/berth/config.yaml", strings.Replace(f.config(), "http://127.0.0.1:", "http://"+gitHostName+":", 1), 0o600)
+	f.reachByName(t)
 	f.run(0)
 	webPort, deadPort := unusedPort(t), unusedPort(t)
 	withWeb := alphaV1()

@@ -20,8 +20,7 @@ func TestFilesOnlyChangeIsVerified(t *testing.T) {
     interval: 1s
     deadline: 10s
 `)
-	f.h.Run(t, "sh", "-c", "echo '127.0.0.1 "+gitHostName+"' >> /etc/hosts")
-	f.write("/etc/berth/config.yaml", strings.Replace(f.config(), "http://127.0.0.1:", "http://"+gitHostName+":", 1), 0o600)
+	f.reachByName(t)
 	f.run(0)
 	good, hosts := f.system(), f.h.Run(t, "cat", "/etc/hosts")
 

@@ -1,7 +1,9 @@
 package nixos
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,4 +49,18 @@ func checkRootName(name string) error {
 		return fmt.Errorf("gc root name %q: want one non-empty path component", name)
 	}
 	return nil
+}
+
+// RemoveGCRoot removes dir/name; a root that is already gone is not an
+// error. dir "" means GCRootDir.
+func RemoveGCRoot(dir, name string) error {
+	dir = gcRootDir(dir)
+	if err := checkRootName(name); err != nil {
+		return err
+	}
+	err := os.Remove(filepath.Join(dir, name))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("gc root %s: %w", name, err)
+	}
+	return atomicfile.SyncDir(dir)
 }

@@ -83,6 +83,13 @@ let
       command = key types.str "The nix binary (berth: nix, from the agent's PATH).";
       profile = key absPath "System profile promoted on success (berth: /nix/var/nix/profiles/system).";
       gc_root_dir = key absPath "Directory of GC roots for the built and the last good system (berth: /nix/var/nix/gcroots/berth).";
+      quiet = {
+        enabled = key types.bool "Run nix builds and downloads in a transient systemd scope at low priority (berth: true; docs/lifecycle.md).";
+        cpu_weight = key types.ints.positive "CPUWeight of the scope (berth: 20).";
+        io_weight = key types.ints.positive "IOWeight of the scope (berth: 20).";
+        nice = key types.int "Nice level of nix (berth: 10).";
+        memory_max = key types.ints.unsigned "MemoryMax of the scope in bytes; 0 sets no cap (berth: 0).";
+      };
     };
     schedule = {
       cron = key types.str "When to poll: five cron fields or @every 15m, @hourly, ... (berth: @every 15m).";
@@ -95,12 +102,14 @@ let
       boot_timeout = key duration "Bound on switch-to-configuration boot (berth: 5m).";
       settle = key duration "Wait after the switch before judging units (berth: 3s).";
       lock_wait = key duration "How long to wait for another switch's lock (berth: 10m).";
+      inhibitors = key (types.enum [ "boot" "hold" "force" ]) "A system whose switch inhibitors changed (e.g. systemd): boot installs it for the next boot, hold applies nothing, force switches with NIXOS_NO_CHECK=1 (berth: boot; docs/lifecycle.md).";
     };
     history.keep = key types.ints.positive "Attempts kept in the history (berth: 50).";
     log.level = key (types.enum [ "debug" "info" "warn" "error" ]) "Log level (berth: info).";
     control = {
       socket = key absPath "Unix socket the CLI talks to (berth: /run/berth/berth.sock).";
       group = key types.str "Group that may read status and history through the socket (berth: berth).";
+      postpone_max = key duration "Longest a member of the group may postpone an update with berth postpone, once per update; 0 turns postponing off (berth: 4h).";
     };
     webhook = {
       enabled = key types.bool "Listen for push notifications that make the agent poll at once (berth: false).";
@@ -173,6 +182,11 @@ let
     };
     notify.enabled = key types.bool "Send desktop notifications to logged-in graphical users (berth: false; docs/notifications.md).";
     power.defer_on_battery = key types.bool "Hold reconciles while the machine runs on battery (berth: false).";
+    retention = {
+      generations = key types.ints.unsigned "Newest system profile generations kept; the booted, running and last good systems are kept besides; 0 keeps all (berth: 5; docs/lifecycle.md).";
+      gc_min_free = key types.ints.unsigned "Collect garbage when /nix has fewer free bytes than this; 0 never collects (berth: 0).";
+    };
+    drift.policy = key (types.enum [ "report" "reapply" "hold" ]) "What to do when the running system is not the one berth applied: report, reapply the branch, or hold (berth: report; docs/lifecycle.md).";
   };
 
   # prune drops unset keys, and the sections left empty by that.

@@ -31,6 +31,8 @@ type Nix struct {
 	// ExtraArgs are added to `nix build` before the installable, e.g.
 	// {"--option", "substituters", ""}. They are not passed to nix-env.
 	ExtraArgs []string
+	// Quiet, when set, runs every nix command at low priority (quiet.go).
+	Quiet *Quiet
 	// BuildTimeout bounds each build (BuildFlake) and each download of a
 	// prebuilt system (Realise); 0 means none. A build or download that
 	// runs out of it is cancelled and its error is Transient.
@@ -129,6 +131,7 @@ func (n *Nix) run(ctx context.Context, name string, args []string, stdout, log i
 	}
 	log = &lockedWriter{w: log}
 	tail := &tailWriter{max: 12}
+	name, args = n.quiet().wrap(name, args)
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Stdout = log
 	if stdout != nil {

@@ -2,11 +2,9 @@ package nixos
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 
 	"github.com/berth-nix/berth/internal/fault"
@@ -37,22 +35,7 @@ func (n *Nix) SetProfile(ctx context.Context, profile, toplevel string, log io.W
 }
 
 // nixEnv finds the nix-env that belongs to the configured nix.
-func (n *Nix) nixEnv() (string, error) {
-	nix, err := exec.LookPath(n.command())
-	if err == nil {
-		if real, rerr := filepath.EvalSymlinks(nix); rerr == nil {
-			nix = real
-		}
-		beside := filepath.Join(filepath.Dir(nix), "nix-env")
-		if isExecutable(beside) {
-			return beside, nil
-		}
-	}
-	if p, err := exec.LookPath("nix-env"); err == nil {
-		return p, nil
-	}
-	return "", errors.New("nix-env not found beside nix or on PATH")
-}
+func (n *Nix) nixEnv() (string, error) { return n.tool("nix-env") }
 
 func isExecutable(p string) bool {
 	fi, err := os.Stat(p)

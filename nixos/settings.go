@@ -19,6 +19,22 @@ type Settings struct {
 	Profile string `yaml:"profile"`
 	// GCRootDir keeps the built and the last good system alive.
 	GCRootDir string `yaml:"gc_root_dir"`
+	// Quiet runs nix at low priority (quiet.go).
+	Quiet QuietSettings `yaml:"quiet"`
+}
+
+// QuietSettings is nix.quiet: nix builds and downloads run in a transient
+// systemd scope with low priority, so a build does not freeze the session.
+type QuietSettings struct {
+	Enabled bool `yaml:"enabled"`
+	// CPUWeight and IOWeight are the scope's weights, 1-10000 (systemd's
+	// default is 100).
+	CPUWeight int `yaml:"cpu_weight"`
+	IOWeight  int `yaml:"io_weight"`
+	// Nice is the nix process's nice level, -20..19.
+	Nice int `yaml:"nice"`
+	// MemoryMax caps the scope's memory in bytes; 0 sets no cap.
+	MemoryMax int64 `yaml:"memory_max"`
 }
 
 // DefaultSettings build nixosConfigurations.<host> with the nix on PATH.
@@ -29,6 +45,7 @@ func DefaultSettings() Settings {
 		Command:      "nix",
 		Profile:      "/nix/var/nix/profiles/system",
 		GCRootDir:    "/nix/var/nix/gcroots/berth",
+		Quiet:        QuietSettings{Enabled: true, CPUWeight: 20, IOWeight: 20, Nice: 10},
 	}
 }
 
@@ -47,7 +64,38 @@ func (s *Settings) Validate() error {
 	if err := settings.Abs("profile", s.Profile); err != nil {
 		return err
 	}
-	return settings.Abs("gc_root_dir", s.GCRootDir)
+	if err := settings.Abs("gc_root_dir", s.GCRootDir); err != nil {
+		return err
+	}
+	return settings.Under("quiet", s.Quiet.Validate())
+}
+
+// Validate checks q. An error is a *settings.Error naming the key inside
+// nix.quiet.
+func (q *QuietSettings) Validate() error {
+	for _, w := range []struct {
+		key string
+		v   int
+	}{{"cpu_weight", q.CPUWeight}, {"io_weight", q.IOWeight}} {
+		if w.v < 1 || w.v > 10000 {
+			return settings.Errorf(w.key, "must be between 1 and 10000, got %d", w.v)
+		}
+	}
+	if q.Nice < -20 || q.Nice > 19 {
+		return settings.Errorf("nice", "must be between -20 and 19, got %d", q.Nice)
+	}
+	if q.MemoryMax < 0 {
+		return settings.Errorf("memory_max", "must not be negative, got %d", q.MemoryMax)
+	}
+	return nil
+}
+
+// Scope is the low priority nix runs at under q, nil when turned off.
+func (q QuietSettings) Scope() *Quiet {
+	if !q.Enabled {
+		return nil
+	}
+	return &Quiet{CPUWeight: q.CPUWeight, IOWeight: q.IOWeight, Nice: q.Nice, MemoryMax: q.MemoryMax}
 }
 
 // String describes s; it holds no secret.
@@ -56,4 +104,6 @@ func (s Settings) String() string {
 }
 
 // Nix returns the nix of s.
-func (s Settings) Nix() *Nix { return &Nix{Command: s.Command, BuildTimeout: s.BuildTimeout} }
+func (s Settings) Nix() *Nix {
+	return &Nix{Command: s.Command, BuildTimeout: s.BuildTimeout, Quiet: s.Quiet.Scope()}
+}

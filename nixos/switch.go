@@ -40,7 +40,7 @@ func (s *Systemd) Switch(ctx context.Context, toplevel, action, unitName, logPat
 		Name:        unitName,
 		Description: fmt.Sprintf("berth: switch-to-configuration %s %s", action, toplevel),
 		Argv:        []string{filepath.Join(toplevel, "bin/switch-to-configuration"), action},
-		Env:         PassEnv(switchEnv...),
+		Env:         append(PassEnv(switchEnv...), s.SwitchEnv...),
 		LogPath:     logPath,
 		Timeout:     timeout,
 	}

@@ -18,6 +18,10 @@ import (
 // Systemd talks to the system manager over D-Bus.
 type Systemd struct {
 	conn *sd.Conn
+	// SwitchEnv is added to the environment of every
+	// switch-to-configuration unit, e.g. NIXOS_NO_CHECK=1 to switch
+	// despite changed switch inhibitors.
+	SwitchEnv []string
 }
 
 // ConnectSystemd connects to systemd through the system bus, or, for

@@ -29,6 +29,9 @@ type Agent struct {
 	Status func(string)
 	// Pauses keeps the pause that holds reconciles (see Pause).
 	Pauses PauseStore
+	// PostponeMax is the longest postpone a member of the control group
+	// may ask for; 0 refuses every postpone (postpone.go).
+	PostponeMax time.Duration
 	// Observer, if set, is told about every reconcile (metrics).
 	Observer Observer
 	// Defer, if set, is asked before each scheduled or triggered reconcile;

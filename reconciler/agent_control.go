@@ -68,7 +68,7 @@ func (a *Agent) RunNow(ctx context.Context, opts Options) Report {
 // held scheduled reconcile is remembered and made up for when the pause
 // ends.
 func (a *Agent) holds(trigger string) bool {
-	p := a.Paused()
+	p := a.Holding()
 	if p == nil {
 		return false
 	}

@@ -17,6 +17,13 @@ type Pause struct {
 	Until time.Time `json:"until,omitzero"`
 	// By says who asked for it ("uid 0"), for status.
 	By string `json:"by,omitempty"`
+	// Revision, when set, ends the pause once the source answers another
+	// revision (the pause berth rollback leaves).
+	Revision string `json:"revision,omitempty"`
+	// Postponed is the revision the source answered when someone who is
+	// not root postponed the update (Agent.Postpone); the file is kept
+	// after the postpone ends, so the same update is postponed only once.
+	Postponed string `json:"postponed,omitempty"`
 }
 
 // ActiveAt reports whether the pause holds at now. A nil pause never holds.

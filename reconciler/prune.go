@@ -1,6 +1,10 @@
 package reconciler
 
-import "github.com/berth-nix/berth/source/tree"
+import (
+	"context"
+
+	"github.com/berth-nix/berth/source/tree"
+)
 
 // pruneStage removes staged artifacts nobody needs any more: everything
 // but an in-progress configuration, which a resumed attempt installs. The
@@ -25,4 +29,15 @@ func inProgressRev(p *InProgress) *Revision {
 		return nil
 	}
 	return &p.Revision
+}
+
+// retain runs Retain, if set, after a reconcile; busy says an attempt is
+// still under way and needs what it built.
+func (r *Reconciler) retain(ctx context.Context, st State) {
+	if r.Retain == nil {
+		return
+	}
+	if err := r.Retain(ctx, st.InProgress != nil); err != nil {
+		r.log().Warn("retention", "err", err)
+	}
 }

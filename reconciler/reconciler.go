@@ -45,6 +45,19 @@ type Reconciler struct {
 	// StageDir, when set, is where the source stages artifacts; staged
 	// trees no longer needed are pruned after each reconcile.
 	StageDir string
+	// Running, when set, returns the running system (/run/current-system),
+	// compared with the applied one before every poll; DriftPolicy says
+	// what a difference does (drift.go).
+	Running func() (string, error)
+	// Booted, when set, returns the booted system (/run/booted-system): a
+	// system installed for the next boot only is verified once it is the
+	// booted one (bootonly.go).
+	Booted      func() (string, error)
+	DriftPolicy string
+	// Retain, when set, runs after every reconcile to remove what past
+	// attempts left behind (old generations, roots, garbage); busy says
+	// an attempt is still under way.
+	Retain func(ctx context.Context, busy bool) error
 	// Gate, when set, must admit a new configuration before it is
 	// applied (staged rollouts); GateMaxWait bounds how long an
 	// unanswered gate holds one (zero: no bound).

@@ -66,8 +66,13 @@ func (r *Reconciler) settleAttempt(w *run, class fault.Class) string {
 	w.st.InProgress = nil
 	switch res.Outcome {
 	case activate.Applied, activate.Unchanged:
+		previousApplied := w.st.Applied
 		w.st.Applied = r.revisionOf(w.art, res.Toplevel)
 		w.st.Rejected, w.st.Settled, w.st.FetchFailures = nil, w.rev, 0
+		w.st.Drift, w.st.RolledBack, w.st.PendingBoot = nil, nil, nil // the applied system runs now
+		if res.BootOnly != "" {
+			w.st.PendingBoot = &PendingBoot{System: res.Toplevel, Previous: res.Previous, Why: res.BootOnly, Since: r.now(), PreviousApplied: previousApplied}
+		}
 		delete(w.st.Interruptions, w.art.Digest)
 		return string(res.Outcome)
 	}
@@ -107,7 +112,7 @@ func (r *Reconciler) reject(w *run, phase string, err error) {
 func fillAttempt(a *Attempt, res activate.Result) {
 	a.Result, a.Phase = string(res.Outcome), string(res.Phase)
 	a.Toplevel, a.Previous, a.FailedUnits = res.Toplevel, res.Previous, res.FailedUnits
-	a.Reboot, a.RebootWhy, a.Diff = res.RebootNeeded, res.RebootWhy, res.Diff
+	a.Reboot, a.RebootWhy, a.Diff, a.BootOnly = res.RebootNeeded, res.RebootWhy, res.Diff, res.BootOnly
 	if res.Err != nil {
 		a.Error, a.Class = res.Err.Error(), fault.ClassOf(res.Err).String()
 	}
@@ -143,11 +148,16 @@ func orDefault(s, def string) string {
 // resume finishes the attempt a previous agent left in progress and
 // records it like any other.
 func (r *Reconciler) resume(ctx context.Context, st *State) Report {
+	return r.resumeAs(ctx, st, "resume")
+}
+
+// resumeAs finishes the journaled attempt, recording trigger in history.
+func (r *Reconciler) resumeAs(ctx context.Context, st *State, trigger string) Report {
 	ip := st.InProgress
-	w := &run{opts: Options{Trigger: "resume"}, st: *st, rev: ip.Revision.Revision}
+	w := &run{opts: Options{Trigger: trigger}, st: *st, rev: ip.Revision.Revision}
 	w.art.Revision, w.art.Commit, w.art.Digest = ip.Revision.Revision, ip.Commit, ip.Digest
 	w.art.Signer = ip.Signer
-	w.att = &Attempt{ID: ip.Progress.ID, Host: r.Host, Trigger: "resume", Revision: ip.Revision.Revision,
+	w.att = &Attempt{ID: ip.Progress.ID, Host: r.Host, Trigger: trigger, Revision: ip.Revision.Revision,
 		Commit: ip.Commit, Digest: ip.Digest, Started: ip.Progress.Started, LogPath: ip.Progress.LogPath}
 	log, err := openLog(ip.Progress.LogPath)
 	if err != nil {

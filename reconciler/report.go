@@ -86,7 +86,7 @@ func (r *Reconciler) report(w *run, rep Report) {
 func (r *Reconciler) hostReport(w *run, rep Report, prev string) HostReport {
 	hr := HostReport{Version: reportVersion, Host: r.Host, AgentVersion: AgentVersion(), Build: build(), At: r.now(),
 		Result: rep.Result, Reason: rep.Reason, Seen: w.st.LastSeen, LastPoll: w.st.LastPoll, SeenSince: w.st.SeenSince, MadeAt: w.st.MadeAt,
-		Applied: w.st.Applied, Rejected: w.st.Rejected, FetchFailures: w.st.FetchFailures}
+		Applied: w.st.Applied, Rejected: w.st.Rejected, FetchFailures: w.st.FetchFailures, Drift: w.st.Drift, RolledBack: w.st.RolledBack, PendingBoot: w.st.PendingBoot}
 	if rep.Err != nil {
 		hr.Error = firstLine(rep.Err.Error())
 	}

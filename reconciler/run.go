@@ -23,6 +23,9 @@ type run struct {
 	// result and reason are set by the step that ends the reconcile early
 	// with a verdict; the deferred record fills them in otherwise.
 	result, reason string
+	// reapply applies the applied configuration again because the
+	// running system drifted from it (drift.policy reapply).
+	reapply bool
 }
 
 // step is one stage of a reconcile. Returning an error stops the reconcile;
@@ -47,6 +50,9 @@ func (r *Reconciler) Run(ctx context.Context, opts Options) (rep Report) {
 			return rep
 		}
 	}
+	if rep, ok := r.verifyBoot(ctx, &st); ok {
+		return rep
+	}
 	if opts.ResumeOnly {
 		return Report{Result: ResultUnchanged, Reason: "no interrupted attempt"}
 	}
@@ -54,8 +60,9 @@ func (r *Reconciler) Run(ctx context.Context, opts Options) (rep Report) {
 	defer func() {
 		rep = r.record(w, err)
 		r.pruneStage(w.st)
+		r.retain(ctx, w.st)
 	}()
-	for _, s := range []step{r.poll, r.fetch, r.lineage, r.accepted, r.compare, r.gate, r.apply} {
+	for _, s := range []step{r.checkDrift, r.poll, r.fetch, r.lineage, r.accepted, r.compare, r.gate, r.apply} {
 		if err = s(ctx, w); err != nil {
 			return
 		}
@@ -70,7 +77,7 @@ func (r *Reconciler) poll(ctx context.Context, w *run) error {
 	}
 	w.rev, w.st.LastPoll = rev, r.now()
 	w.st.seen(rev, r.now())
-	if rev == w.st.Settled && !w.opts.Retry {
+	if rev == w.st.Settled && !w.opts.Retry && !w.reapply {
 		w.result, w.reason = ResultUnchanged, "no new revision"
 		return fault.AsNoOp(errors.New(w.reason))
 	}
@@ -94,7 +101,7 @@ func (r *Reconciler) compare(ctx context.Context, w *run) error {
 	if w.opts.Retry {
 		return nil
 	}
-	if a := w.st.Applied; a != nil && a.Digest == w.art.Digest {
+	if a := w.st.Applied; a != nil && a.Digest == w.art.Digest && !w.reapply {
 		w.st.Applied = r.revisionOf(w.art, a.Toplevel)
 		w.result, w.reason = ResultUnchanged, "host configuration unchanged (digest "+short(w.art.Digest)+")"
 		return fault.AsNoOp(errors.New(w.reason))
@@ -135,8 +142,7 @@ func (r *Reconciler) startAttempt(w *run) (*Attempt, *os.File, error) {
 }
 
 func (r *Reconciler) newAttempt(w *run) *Attempt {
-	r.seq++
-	id := newID(r.now(), r.seq)
+	id := newID(r.now(), r.nextSeq())
 	return &Attempt{ID: id, Host: r.Host, Trigger: w.opts.Trigger, Revision: w.art.Revision, Commit: w.art.Commit,
 		Digest: w.art.Digest, Signer: w.art.Signer, Started: r.now(), LogPath: r.History.LogPath(id)}
 }

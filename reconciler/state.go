@@ -53,6 +53,14 @@ type State struct {
 	// Deferred is set while the agent holds reconciles because of the
 	// machine's condition, such as running on battery (deferral.go).
 	Deferred *Deferral `json:"deferred,omitempty"`
+	// Drift is set while the running system is not the applied one.
+	Drift *Drift `json:"drift,omitempty"`
+	// RolledBack is set from berth rollback until the branch is applied
+	// again.
+	RolledBack *RolledBack `json:"rolled_back,omitempty"`
+	// PendingBoot is set while an applied system waits for a reboot
+	// (bootonly.go).
+	PendingBoot *PendingBoot `json:"pending_boot,omitempty"`
 	// Gated is set while a new configuration waits for its rollout wave
 	// (gate.go).
 	Gated *Gated `json:"gated,omitempty"`
@@ -63,6 +71,14 @@ type Revision = report.Revision
 
 // Rejection is a configuration that failed and why.
 type Rejection = report.Rejection
+
+// Drift, RolledBack and PendingBoot are the host's state between
+// deployments, reported as they are (drift.go, rollback.go, bootonly.go).
+type (
+	Drift       = report.Drift
+	RolledBack  = report.RolledBack
+	PendingBoot = report.PendingBoot
+)
 
 // InProgress is the journal of an attempt that reached the files phase.
 type InProgress struct {

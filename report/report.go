@@ -83,6 +83,13 @@ type HostReport struct {
 	// failed units, error, phase durations, reboot needed, timestamps.
 	Attempt       *Attempt `json:"attempt,omitempty"`
 	FetchFailures int      `json:"fetch_failures,omitempty"`
+	// Drift is set while the running system is not the applied one.
+	Drift *Drift `json:"drift,omitempty"`
+	// RolledBack is set after berth rollback until the branch is applied
+	// again.
+	RolledBack *RolledBack `json:"rolled_back,omitempty"`
+	// PendingBoot is set while the applied system waits for a reboot.
+	PendingBoot *PendingBoot `json:"pending_boot,omitempty"`
 }
 
 // Revision identifies one configuration of a host.
@@ -122,9 +129,12 @@ type Attempt struct {
 	Durations   map[string]float64 `json:"durations_seconds,omitempty"`
 	Reboot      bool               `json:"reboot_needed,omitempty"`
 	RebootWhy   []string           `json:"reboot_why,omitempty"`
-	Started     time.Time          `json:"started"`
-	Finished    time.Time          `json:"finished"`
-	LogPath     string             `json:"log_path,omitempty"`
+	// BootOnly says why the system was installed for the next boot
+	// without a live switch.
+	BootOnly string    `json:"boot_only,omitempty"`
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished"`
+	LogPath  string    `json:"log_path,omitempty"`
 	// Diff is what the attempt's system changes compared with the one
 	// that was running (berth history --diff).
 	Diff *nixos.ClosureDiff `json:"diff,omitempty"`

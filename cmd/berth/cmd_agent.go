@@ -53,7 +53,9 @@ func runAgent(ctx context.Context, g *globals) error {
 }
 
 func newAgent(c *config.Config, rec *reconciler.Reconciler) *reconciler.Agent {
-	return c.Schedule.Agent(rec, pauseStore(c))
+	a := c.Schedule.Agent(rec, pauseStore(c))
+	a.PostponeMax = c.Control.PostponeMax
+	return a
 }
 
 // watchdog pings systemd's watchdog, when the unit enables it, from its own

@@ -40,7 +40,7 @@ func runStatus(ctx context.Context, g *globals, asJSON bool) error {
 		return err
 	}
 	fresh := s.State.Freshness(time.Now(), c.Trust.MaxAge)
-	reboot := rebootStatus("/")
+	reboot := withPendingBoot(rebootStatus("/"), s.State.PendingBoot, "/")
 	addRebootPlan(reboot, c, s)
 	if asJSON {
 		return writeJSON(g.stdout, statusJSON{Status: s, Freshness: fresh, Reboot: reboot, Report: lastReport(c.StateDir)})
@@ -92,6 +92,15 @@ func printStatus(out io.Writer, s status) {
 	}
 	if st.FetchFailures > 0 {
 		fmt.Fprintf(w, "failures\t%d transient in a row (retried with backoff: next poll)\n", st.FetchFailures)
+	}
+	if b := st.PendingBoot; b != nil {
+		fmt.Fprintf(w, "boot only\t%s runs after the next reboot: %s\n", b.System, b.Why)
+	}
+	if b := st.RolledBack; b != nil {
+		fmt.Fprintf(w, "rolled back\tto %s (generation %d) by %s (%s)\n", b.System, b.Generation, b.By, ago(b.At))
+	}
+	if d := st.Drift; d != nil {
+		fmt.Fprintf(w, "drift\trunning %s, not the applied system (since %s)\n", d.Running, ago(d.Since))
 	}
 	if p := st.InProgress; p != nil {
 		fmt.Fprintf(w, "in progress\t%s, phase %s\n", p.Revision.Revision, p.Progress.Phase)

@@ -71,7 +71,14 @@ func printSchedule(w io.Writer, s control.Status) {
 		if !p.Until.IsZero() {
 			until = p.Until.Local().Format("2006-01-02 15:04:05")
 		}
-		fmt.Fprintf(w, "paused\tuntil %s (by %s)\n", until, p.By)
+		if p.Revision != "" {
+			until += " or the branch moves from " + p.Revision
+		}
+		label := "paused"
+		if p.Postponed != "" {
+			label = "postponed"
+		}
+		fmt.Fprintf(w, "%s\tuntil %s (by %s)\n", label, until, p.By)
 	}
 	switch {
 	case !s.Agent:

@@ -82,7 +82,7 @@ func newRoot(g *globals) *cobra.Command {
 	root.PersistentFlags().StringVarP(&g.configPath, "config", "c", defaultConfigPath(), "configuration file")
 	root.AddCommand(newAgentCmd(g), newRunCmd(g), newStatusCmd(g), newHistoryCmd(g), newCheckConfigCmd(g))
 	root.AddCommand(newPublishCmd(g), newBuildFleetCmd(g), newFleetCmd(g), newInitCmd(g), newSecretsCmd(g))
-	root.AddCommand(newTriggerCmd(g), newPauseCmd(g), newResumeCmd(g), newVersionCmd(g), newHubCmd(g))
+	root.AddCommand(newTriggerCmd(g), newPauseCmd(g), newResumeCmd(g), newRollbackCmd(g), newPostponeCmd(g), newVersionCmd(g), newHubCmd(g))
 	withVersion(root)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitError{exitUsage, err} })
 	return root

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/berth-nix/berth/nixos"
+	"github.com/berth-nix/berth/reconciler"
 	"github.com/berth-nix/berth/reconciler/reboot"
 )
 
@@ -35,6 +36,23 @@ func rebootStatus(root string) *rebootInfo {
 		return nil
 	}
 	return &rebootInfo{Needed: need, Why: why}
+}
+
+// withPendingBoot adds a system installed for the next boot only (its
+// switch inhibitors changed) that does not run yet: only a reboot starts
+// it.
+func withPendingBoot(r *rebootInfo, pb *reconciler.PendingBoot, root string) *rebootInfo {
+	if pb == nil {
+		return r
+	}
+	if current, err := nixos.CurrentSystem(root); err != nil || current == pb.System {
+		return r
+	}
+	if r == nil {
+		r = &rebootInfo{}
+	}
+	r.Needed, r.Why = true, append(r.Why, pb.Why)
+	return r
 }
 
 func printReboot(out io.Writer, r *rebootInfo) {

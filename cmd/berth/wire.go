@@ -19,6 +19,7 @@ import (
 // deps is the agent assembled from its configuration.
 type deps struct {
 	rec      *reconciler.Reconciler
+	act      *activate.Activator
 	sd       *nixos.Systemd
 	hub      *hubclient.Client
 	describe string
@@ -46,6 +47,9 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 	}
 	nix := c.Nix.Nix()
 	builder := newBuilder(c, nix)
+	if c.Activate.Inhibitors == activate.InhibitForce {
+		sd.SwitchEnv = []string{"NIXOS_NO_CHECK=1"}
+	}
 	act := &activate.Activator{
 		Nix:      builder,
 		Systemd:  sd,
@@ -78,11 +82,13 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 		rec.Gate, rec.GateMaxWait = hc, c.Hub.MaxWait
 	}
 	withHealth(c, act, inner, sd)
+	withRetention(c, rec, sd, log)
+	withDrift(c, rec)
 	if err := setAsideCorruptState(rec.Store, log); err != nil {
 		sd.Close()
 		return nil, err
 	}
-	return &deps{rec: rec, sd: sd, hub: hc, describe: src.String()}, nil
+	return &deps{rec: rec, act: act, sd: sd, hub: hc, describe: src.String()}, nil
 }
 
 // newBuilder builds flakes, or fetches the system a host directory

@@ -24,7 +24,7 @@ func startLaptop(ctx context.Context, c *config.Config, a *reconciler.Agent, log
 	}
 	var n *notify.Notifier
 	if c.Notify.Enabled {
-		n = &notify.Notifier{Users: notify.GraphicalUsers, Log: log}
+		n = &notify.Notifier{Users: notify.GraphicalUsers, Log: log, OnAction: postponeAction(c, a, log)}
 		addObserver(a, notify.Observer{Notifier: n})
 	}
 	if s := newRebootScheduler(c, a, n, log); s != nil {
@@ -42,7 +42,7 @@ func newRebootScheduler(c *config.Config, a *reconciler.Agent, n *notify.Notifie
 	}
 	s := &reboot.Scheduler{
 		Policy:   *p,
-		Needed:   rebootNeeded,
+		Needed:   func() (bool, []string) { return rebootNeeded(a.Rec.Store) },
 		Sessions: userSessions,
 		Held:     func() bool { return a.Paused() != nil },
 		TryLock:  func() (func(), error) { return reboot.TryLock(a.Rec.LockPath) },
@@ -51,7 +51,9 @@ func newRebootScheduler(c *config.Config, a *reconciler.Agent, n *notify.Notifie
 		Log:      log,
 	}
 	if n != nil {
-		s.Warn = func(at time.Time, why []string) { n.Send(context.Background(), notify.RestartAt(at, why)) }
+		s.Warn = func(at time.Time, why []string) {
+			n.Send(context.Background(), notify.RestartAt(at, why, c.Control.PostponeMax))
+		}
 	}
 	return s
 }
@@ -60,10 +62,12 @@ func rebootPlans(c *config.Config) reboot.PlanStore {
 	return reboot.PlanStore{Path: filepath.Join(c.StateDir, "reboot.json")}
 }
 
-// rebootNeeded compares the running system with the booted one, as berth
-// status does; an unknown system needs nothing.
-func rebootNeeded() (bool, []string) {
-	r := rebootStatus("/")
+// rebootNeeded compares the running system with the booted one, and
+// looks for a system installed for the next boot only, as berth status
+// does; an unknown system needs nothing.
+func rebootNeeded(store reconciler.Store) (bool, []string) {
+	st, _ := store.Load()
+	r := withPendingBoot(rebootStatus("/"), st.PendingBoot, "/")
 	if r == nil {
 		return false, nil
 	}

@@ -81,6 +81,10 @@ type Backend interface {
 	// Trigger asks for a reconcile now; it fails while paused.
 	Trigger(reason string) error
 	Pause(d time.Duration, by string) (reconciler.Pause, error)
+	// Postpone is the pause a member of the control group may ask for:
+	// bounded, once per revision; refusals wrap
+	// reconciler.ErrPostponeRefused.
+	Postpone(d time.Duration, by string) (reconciler.Pause, error)
 	Resume() error
 	// Run reconciles now and waits for the result.
 	Run(ctx context.Context, retry bool) RunReport

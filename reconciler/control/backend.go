@@ -42,7 +42,7 @@ func (b AgentBackend) History(limit int) ([]reconciler.Attempt, error) {
 
 // Trigger queues a reconcile unless a pause holds them.
 func (b AgentBackend) Trigger(reason string) error {
-	if p := b.Agent.Paused(); p != nil {
+	if p := b.Agent.Holding(); p != nil {
 		return &PausedError{Pause: *p}
 	}
 	b.Agent.Trigger(reason)
@@ -51,6 +51,10 @@ func (b AgentBackend) Trigger(reason string) error {
 
 func (b AgentBackend) Pause(d time.Duration, by string) (reconciler.Pause, error) {
 	return b.Agent.Pause(d, by)
+}
+
+func (b AgentBackend) Postpone(d time.Duration, by string) (reconciler.Pause, error) {
+	return b.Agent.Postpone(d, by)
 }
 
 func (b AgentBackend) Resume() error { return b.Agent.Resume() }

@@ -62,6 +62,17 @@ func (c *Client) Pause(ctx context.Context, d time.Duration) (reconciler.Pause, 
 	return p, c.do(ctx, http.MethodPost, "/v1/pause", q, &p)
 }
 
+// Postpone asks the agent to hold the pending update for d (0: as long
+// as the host allows); members of the control group may.
+func (c *Client) Postpone(ctx context.Context, d time.Duration) (reconciler.Pause, error) {
+	var p reconciler.Pause
+	q := url.Values{}
+	if d > 0 {
+		q.Set("for", d.String())
+	}
+	return p, c.do(ctx, http.MethodPost, "/v1/postpone", q, &p)
+}
+
 // Resume ends a pause.
 func (c *Client) Resume(ctx context.Context) error {
 	return c.do(ctx, http.MethodPost, "/v1/resume", nil, nil)

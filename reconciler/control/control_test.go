@@ -43,6 +43,10 @@ func (f *fakeBackend) Pause(d time.Duration, by string) (reconciler.Pause, error
 	return *f.paused, nil
 }
 
+func (f *fakeBackend) Postpone(d time.Duration, by string) (reconciler.Pause, error) {
+	return f.Pause(d, by)
+}
+
 func (f *fakeBackend) Resume() error { f.paused = nil; f.resumes++; return nil }
 
 func (f *fakeBackend) Run(_ context.Context, retry bool) RunReport {

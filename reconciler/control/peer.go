@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/user"
 	"strconv"
 	"strings"
 
@@ -19,6 +20,15 @@ type Peer struct {
 }
 
 func (p Peer) String() string { return fmt.Sprintf("uid %d (pid %d)", p.UID, p.PID) }
+
+// Name is the peer's user name with its uid ("alice (uid 1000)"), or the
+// uid alone when the name cannot be looked up.
+func (p Peer) Name() string {
+	if u, err := user.LookupId(strconv.Itoa(p.UID)); err == nil {
+		return fmt.Sprintf("%s (uid %d)", u.Username, p.UID)
+	}
+	return "uid " + strconv.Itoa(p.UID)
+}
 
 type peerKey struct{}
 

@@ -61,6 +61,8 @@ func TestPermissionsOfRealUsers(t *testing.T) {
 		{member, "GET", "/v1/history", "200"},
 		{member, "POST", "/v1/trigger", "403"},
 		{member, "POST", "/v1/pause", "403"},
+		{member, "POST", "/v1/postpone", "200"},
+		{outsider, "POST", "/v1/postpone", "unreachable"},
 		{outsider, "GET", "/v1/status", "unreachable"},
 	}
 	for _, tt := range tests {

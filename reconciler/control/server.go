@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/berth-nix/berth/reconciler"
 )
 
 // Server serves the control API on a listener from Listen.
@@ -47,6 +49,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /v1/history", s.read(s.history))
 	mux.HandleFunc("POST /v1/trigger", s.write(s.trigger))
 	mux.HandleFunc("POST /v1/pause", s.write(s.pause))
+	mux.HandleFunc("POST /v1/postpone", s.read(s.postpone))
 	mux.HandleFunc("POST /v1/resume", s.write(s.resume))
 	mux.HandleFunc("POST /v1/run", s.write(s.run))
 	return mux
@@ -125,14 +128,25 @@ func (s *Server) trigger(w http.ResponseWriter, _ *http.Request, _ Peer) {
 	}
 }
 
+// forParam reads the optional ?for= duration; false means a bad request
+// was answered.
+func forParam(w http.ResponseWriter, r *http.Request) (time.Duration, bool) {
+	v := r.URL.Query().Get("for")
+	if v == "" {
+		return 0, true
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		writeError(w, http.StatusBadRequest, "for: want a positive duration such as 2h, got "+strconv.Quote(v))
+		return 0, false
+	}
+	return d, true
+}
+
 func (s *Server) pause(w http.ResponseWriter, r *http.Request, p Peer) {
-	var d time.Duration
-	if v := r.URL.Query().Get("for"); v != "" {
-		var err error
-		if d, err = time.ParseDuration(v); err != nil || d <= 0 {
-			writeError(w, http.StatusBadRequest, "for: want a positive duration such as 2h, got "+strconv.Quote(v))
-			return
-		}
+	d, ok := forParam(w, r)
+	if !ok {
+		return
 	}
 	pause, err := s.Backend.Pause(d, "uid "+strconv.Itoa(p.UID))
 	if err != nil {
@@ -140,6 +154,25 @@ func (s *Server) pause(w http.ResponseWriter, r *http.Request, p Peer) {
 		return
 	}
 	writeJSON(w, http.StatusOK, pause)
+}
+
+// postpone is open to the control group: the person at the laptop may
+// hold an update once, for a bounded time.
+func (s *Server) postpone(w http.ResponseWriter, r *http.Request, p Peer) {
+	d, ok := forParam(w, r)
+	if !ok {
+		return
+	}
+	s.log().Info("control request", "path", r.URL.Path, "query", r.URL.RawQuery, "peer", p.String())
+	pause, err := s.Backend.Postpone(d, p.Name())
+	switch {
+	case errors.Is(err, reconciler.ErrPostponeRefused):
+		writeError(w, http.StatusConflict, err.Error())
+	case err != nil:
+		writeError(w, http.StatusInternalServerError, err.Error())
+	default:
+		writeJSON(w, http.StatusOK, pause)
+	}
 }
 
 func (s *Server) resume(w http.ResponseWriter, _ *http.Request, _ Peer) {

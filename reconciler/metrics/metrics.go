@@ -33,6 +33,7 @@ type Metrics struct {
 	seen        *prometheus.GaugeVec
 	reboot      prometheus.Gauge
 	failures    prometheus.Gauge
+	drift       prometheus.Gauge
 	fresh       *freshness
 }
 
@@ -49,6 +50,7 @@ func New(live Live) *Metrics {
 	m.lastAttempt = m.gauge("berth_last_reconcile_timestamp_seconds", "When the last reconcile ended, whatever its result.")
 	m.reboot = m.gauge("berth_reboot_needed", "1 when the applied system's kernel, initrd or modules differ from the booted ones.")
 	m.failures = m.gauge("berth_consecutive_failures", "Transient failures (poll, fetch, build, lock) in a row; 0 after a success.")
+	m.drift = m.gauge("berth_drift", "1 while the running system is not the one berth applied (a manual switch or rollback).")
 	m.lastResult = m.gaugeVec("berth_last_result", "1 for the result and phase of the last reconcile.", "result", "phase")
 	m.applied = m.gaugeVec("berth_applied_info", "1 for the configuration that runs and is the boot default.", "revision", "digest", "toplevel")
 	m.seen = m.gaugeVec("berth_seen_info", "1 for the revision the source last answered.", "revision")

@@ -82,7 +82,8 @@ func TestScrapeAfterReconciles(t *testing.T) {
 		Last: &reconciler.Summary{Result: "applied", Phase: "promote", At: now}})
 	m.Reconciled(reconciler.Report{Result: "failed"}, reconciler.State{
 		LastPoll: now, LastSeen: "main@sha1:c2", Applied: applied, FetchFailures: 3,
-		Last: &reconciler.Summary{Result: "failed", At: now.Add(time.Minute)}})
+		Drift: &reconciler.Drift{Running: "/nix/store/y-manual", Applied: applied.Toplevel},
+		Last:  &reconciler.Summary{Result: "failed", At: now.Add(time.Minute)}})
 	fams := scrape(t, m)
 	tests := []struct {
 		name   string
@@ -102,6 +103,7 @@ func TestScrapeAfterReconciles(t *testing.T) {
 		{"berth_paused", nil, 1},
 		{"berth_next_poll_timestamp_seconds", nil, float64(now.Unix() + 3600)},
 		{"berth_consecutive_failures", nil, 3},
+		{"berth_drift", nil, 1},
 	}
 	for _, tt := range tests {
 		got, ok := value(fams, tt.name, tt.labels)

@@ -37,6 +37,7 @@ func (m *Metrics) fromState(st reconciler.State) {
 	m.fresh.set(st)
 	m.lastPoll.Set(seconds(st.LastPoll))
 	m.failures.Set(float64(st.FetchFailures))
+	m.drift.Set(boolValue(st.Drift != nil))
 	m.applied.Reset()
 	if a := st.Applied; a != nil {
 		m.applied.WithLabelValues(a.Revision, a.Digest, a.Toplevel).Set(1)

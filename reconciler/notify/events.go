@@ -46,10 +46,16 @@ func RestartNeeded(why []string) Message {
 		Body: "The update changed the " + strings.Join(why, ", ") + "; restart this computer to use them."}
 }
 
-// RestartAt warns that the machine restarts at at.
-func RestartAt(at time.Time, why []string) Message {
-	return Message{Summary: "Restart at " + at.Local().Format("15:04"), Urgency: Critical,
+// RestartAt warns that the machine restarts at at. With postpone
+// positive it offers to postpone the restart for that long (berth
+// postpone).
+func RestartAt(at time.Time, why []string, postpone time.Duration) Message {
+	m := Message{Summary: "Restart at " + at.Local().Format("15:04"), Urgency: Critical,
 		Body: "This computer restarts at " + at.Local().Format("15:04") + " to finish an update (" + strings.Join(why, ", ") + "). Save your work."}
+	if postpone > 0 {
+		m.Actions = []Action{{Key: ActionPostpone, Label: "Postpone " + postpone.String()}}
+	}
+	return m
 }
 
 // Observer notifies the users after each reconcile; it implements

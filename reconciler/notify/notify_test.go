@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -96,6 +97,15 @@ func (s *stubServer) received() []call {
 // notification service.
 func startStub(t *testing.T, path string) *stubServer {
 	t.Helper()
+	s := &stubServer{}
+	serveNotifications(t, path, s)
+	return s
+}
+
+// serveNotifications connects to the bus at path as its owner and
+// exports server as the notification service; it returns the connection.
+func serveNotifications(t *testing.T, path string, server any) *dbus.Conn {
+	t.Helper()
 	uc, err := dialAs(nobody, path)
 	if err != nil {
 		t.Fatal(err)
@@ -105,15 +115,14 @@ func startStub(t *testing.T, path string) *stubServer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	s := &stubServer{}
-	if err := conn.Export(s, "/org/freedesktop/Notifications", "org.freedesktop.Notifications"); err != nil {
+	if err := conn.Export(server, "/org/freedesktop/Notifications", "org.freedesktop.Notifications"); err != nil {
 		t.Fatal(err)
 	}
 	reply, err := conn.RequestName("org.freedesktop.Notifications", dbus.NameFlagDoNotQueue)
 	if err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
 		t.Fatalf("RequestName: %v %v", reply, err)
 	}
-	return s
+	return conn
 }
 
 func TestSendReachesTheUsersSessionBus(t *testing.T) {
@@ -175,5 +184,52 @@ func TestObserverNotifiesAfterARevert(t *testing.T) {
 	got := stub.received()
 	if len(got) != 1 || got[0].Summary != "Update failed and was reverted" || got[0].Urgency != Normal {
 		t.Errorf("got %+v, want one normal-urgency revert notification", got)
+	}
+}
+
+// pressingStub is a notification server whose user presses the first
+// action of every notification that offers one.
+type pressingStub struct {
+	conn    atomic.Pointer[dbus.Conn]
+	actions chan []string
+}
+
+func (s *pressingStub) Notify(_ string, _ uint32, _ string, _, _ string, actions []string,
+	_ map[string]dbus.Variant, _ int32) (uint32, *dbus.Error) {
+	s.actions <- actions
+	if len(actions) >= 2 {
+		go func() {
+			time.Sleep(100 * time.Millisecond)
+			s.conn.Load().Emit("/org/freedesktop/Notifications", "org.freedesktop.Notifications.ActionInvoked", uint32(7), actions[0])
+		}()
+	}
+	return 7, nil
+}
+
+// TestActionIsReported: the restart warning offers "Postpone", and the
+// user pressing it on their desktop reaches OnAction with their uid.
+func TestActionIsReported(t *testing.T) {
+	path := sessionBus(t)
+	stub := &pressingStub{actions: make(chan []string, 4)}
+	stub.conn.Store(serveNotifications(t, path, stub))
+	pressed := make(chan string, 1)
+	n := &Notifier{Users: func(context.Context) ([]uint32, error) { return []uint32{nobody}, nil },
+		BusPath:  func(uint32) string { return path },
+		OnAction: func(uid uint32, key string) { pressed <- strconv.Itoa(int(uid)) + " " + key }}
+	n.Send(context.Background(), RestartAt(time.Now().Add(time.Hour), []string{"kernel"}, 4*time.Hour))
+	if got := <-stub.actions; len(got) != 2 || got[0] != ActionPostpone || got[1] != "Postpone 4h0m0s" {
+		t.Errorf("actions offered: got %q", got)
+	}
+	select {
+	case got := <-pressed:
+		if got != "65534 postpone" {
+			t.Errorf("OnAction: got %q, want 65534 postpone", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the pressed action never reached OnAction")
+	}
+	n.Send(context.Background(), Message{Summary: "Configuration updated"})
+	if got := <-stub.actions; len(got) != 0 {
+		t.Errorf("a message without actions offered %q", got)
 	}
 }
