@@ -55,8 +55,8 @@ type Config struct {
 	Power    Power                       `yaml:"power"`
 	Hub      hubclient.Settings          `yaml:"hub"`
 	// Retention and Drift govern the host's life between deployments.
-	Retention Retention `yaml:"retention"`
-	Drift     Drift     `yaml:"drift"`
+	Retention nixos.RetentionSettings  `yaml:"retention"`
+	Drift     reconciler.DriftSettings `yaml:"drift"`
 }
 
 // Source says where the host's configuration comes from.
@@ -118,8 +118,8 @@ func Defaults() Config {
 		Health:    activate.DefaultHealthSettings(),
 		Files:     files.DefaultSettings(),
 		Reboot:    reboot.DefaultSettings(),
-		Retention: Retention{Generations: 5},
-		Drift:     Drift{Policy: "report"},
+		Retention: nixos.DefaultRetentionSettings(),
+		Drift:     reconciler.DefaultDriftSettings(),
 	}
 }
 
