@@ -24,12 +24,15 @@ type Hooks struct {
 	Pre, Post []Hook
 }
 
-// Hook is one command.
+// Hook is one command; in the configuration file, an item of
+// hooks.pre or hooks.post.
 type Hook struct {
-	Name string
-	Argv []string
-	// Timeout kills the hook and everything it started; 0 means none.
-	Timeout time.Duration
+	Name string `yaml:"name"`
+	// Argv is the command: its first item is an absolute path.
+	Argv []string `yaml:"command"`
+	// Timeout kills the hook and everything it started; 0 means none
+	// (the configuration file's default is DefaultHookTimeout).
+	Timeout time.Duration `yaml:"timeout"`
 }
 
 // finish cleans up after an attempt with a verdict and runs the post

@@ -6,9 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"github.com/berth-nix/berth/internal/fault"
+	"github.com/berth-nix/berth/prebuilt"
 )
 
 // Realiser fetches systems built elsewhere; *nixos.Nix is one.
@@ -79,18 +79,15 @@ func (p *Prebuilt) caches(d *Declaration) ([]string, error) {
 	}
 	allowed := make([]string, len(p.Allowed))
 	for i, a := range p.Allowed {
-		allowed[i] = normalCache(a)
+		allowed[i] = prebuilt.NormalCache(a)
 	}
 	for _, s := range d.Substituters {
-		if !slices.Contains(allowed, normalCache(s)) {
+		if !slices.Contains(allowed, prebuilt.NormalCache(s)) {
 			return nil, fault.Stallingf("%s: substituters: %q is not among this host's prebuilt.substituters %v", PrebuiltFile, s, p.Allowed)
 		}
 	}
 	return d.Substituters, nil
 }
-
-// normalCache lets "https://c.example/" and "https://c.example" match.
-func normalCache(u string) string { return strings.TrimRight(strings.TrimSpace(u), "/") }
 
 func (p *Prebuilt) matchFlake(ctx context.Context, flakeDir, attr, toplevel string, log io.Writer) error {
 	if _, err := os.Stat(filepath.Join(flakeDir, "flake.nix")); err != nil {

@@ -5,17 +5,19 @@
 package config
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
+	"github.com/berth-nix/berth/activate"
+	"github.com/berth-nix/berth/activate/files"
 	"github.com/berth-nix/berth/internal/hostname"
 	"github.com/berth-nix/berth/internal/settings"
+	"github.com/berth-nix/berth/internal/webhook"
+	"github.com/berth-nix/berth/nixos"
+	"github.com/berth-nix/berth/reconciler"
+	"github.com/berth-nix/berth/reconciler/hubclient"
+	"github.com/berth-nix/berth/reconciler/reboot"
 	gitsource "github.com/berth-nix/berth/source/git"
 	sftpsource "github.com/berth-nix/berth/source/sftp"
 	"github.com/berth-nix/berth/source/tree"
@@ -32,29 +34,29 @@ type Config struct {
 	Hostname string `yaml:"hostname"`
 	// StateDir holds state, history, logs, the fetched repository and
 	// staged artifacts.
-	StateDir string     `yaml:"state_dir"`
-	Source   Source     `yaml:"source"`
-	Nix      Nix        `yaml:"nix"`
-	Schedule Schedule   `yaml:"schedule"`
-	Activate Activation `yaml:"activation"`
-	History  History    `yaml:"history"`
-	Log      Log        `yaml:"log"`
-	Control  Control    `yaml:"control"`
-	Webhook  Webhook    `yaml:"webhook"`
-	Metrics  Metrics    `yaml:"metrics"`
-	Health   Health     `yaml:"health"`
-	Hooks    Hooks      `yaml:"hooks"`
-	Files    Files      `yaml:"files"`
-	Report   Report     `yaml:"report"`
-	Trust    Trust      `yaml:"trust"`
-	Prebuilt Prebuilt   `yaml:"prebuilt"`
-	Reboot   Reboot     `yaml:"reboot"`
-	Notify   Notify     `yaml:"notify"`
-	Power    Power      `yaml:"power"`
-	Hub      Hub        `yaml:"hub"`
+	StateDir string                      `yaml:"state_dir"`
+	Source   Source                      `yaml:"source"`
+	Nix      nixos.Settings              `yaml:"nix"`
+	Schedule reconciler.ScheduleSettings `yaml:"schedule"`
+	Activate activate.ActivationSettings `yaml:"activation"`
+	History  History                     `yaml:"history"`
+	Log      Log                         `yaml:"log"`
+	Control  Control                     `yaml:"control"`
+	Webhook  webhook.Settings            `yaml:"webhook"`
+	Metrics  Metrics                     `yaml:"metrics"`
+	Health   activate.HealthSettings     `yaml:"health"`
+	Hooks    activate.HookSettings       `yaml:"hooks"`
+	Files    files.Settings              `yaml:"files"`
+	Report   reconciler.ReportSettings   `yaml:"report"`
+	Trust    Trust                       `yaml:"trust"`
+	Prebuilt activate.PrebuiltSettings   `yaml:"prebuilt"`
+	Reboot   reboot.Settings             `yaml:"reboot"`
+	Notify   Notify                      `yaml:"notify"`
+	Power    Power                       `yaml:"power"`
+	Hub      hubclient.Settings          `yaml:"hub"`
 	// Retention and Drift govern the host's life between deployments.
-	Retention Retention `yaml:"retention"`
-	Drift     Drift     `yaml:"drift"`
+	Retention nixos.RetentionSettings  `yaml:"retention"`
+	Drift     reconciler.DriftSettings `yaml:"drift"`
 }
 
 // Source says where the host's configuration comes from.
@@ -82,49 +84,6 @@ func (s Source) Limits() tree.Limits {
 	return tree.Limits{MaxFiles: s.MaxFiles, MaxBytes: s.MaxBytes, MaxDepth: s.MaxDepth}
 }
 
-// Nix configures building.
-type Nix struct {
-	// Attribute is the flake attribute of the system; {hostname} is replaced.
-	Attribute    string        `yaml:"attribute"`
-	BuildTimeout time.Duration `yaml:"build_timeout"`
-	// Command is the nix binary.
-	Command string `yaml:"command"`
-	// Profile is the system profile promoted on success.
-	Profile string `yaml:"profile"`
-	// GCRootDir keeps the built and the last good system alive.
-	GCRootDir string `yaml:"gc_root_dir"`
-	// Quiet runs nix at low priority (lifecycle.go).
-	Quiet Quiet `yaml:"quiet"`
-}
-
-// Schedule says when to poll.
-type Schedule struct {
-	// Cron is a robfig/cron spec ("@every 15m", "*/5 * * * *").
-	Cron string `yaml:"cron"`
-	// Jitter delays each scheduled poll by a random duration up to this.
-	Jitter time.Duration `yaml:"jitter"`
-	// BackoffMax caps the retry interval after transient failures.
-	BackoffMax time.Duration `yaml:"backoff_max"`
-}
-
-// Activation configures switching.
-type Activation struct {
-	// Preflight is "baseline" (units that failed before are left out of
-	// the verdict) or "strict" (any failed unit blocks the deploy).
-	Preflight   string        `yaml:"preflight"`
-	TestTimeout time.Duration `yaml:"test_timeout"`
-	BootTimeout time.Duration `yaml:"boot_timeout"`
-	// Settle is how long to wait after the switch before judging units.
-	Settle time.Duration `yaml:"settle"`
-	// LockWait is how long to wait for someone else's
-	// switch-to-configuration lock before giving up for this attempt.
-	LockWait time.Duration `yaml:"lock_wait"`
-	// Inhibitors says what a system whose switch inhibitors changed gets:
-	// boot (installed for the next boot), hold (nothing) or force (switch
-	// with NIXOS_NO_CHECK=1).
-	Inhibitors string `yaml:"inhibitors"`
-}
-
 // History configures the attempt record.
 type History struct {
 	Keep int `yaml:"keep"`
@@ -141,40 +100,26 @@ func Defaults() Config {
 	return Config{
 		StateDir: "/var/lib/berth",
 		Source: Source{
-			HostDir:       "hosts/{hostname}",
+			HostDir:       hostname.DefaultHostDir,
 			Timeout:       2 * time.Minute,
 			MaxFiles:      100_000,
 			MaxBytes:      1 << 30,
 			MaxDepth:      64,
 			MaxFetchBytes: 4 << 30,
 		},
-		Nix: Nix{
-			Attribute:    "nixosConfigurations.{hostname}.config.system.build.toplevel",
-			BuildTimeout: 2 * time.Hour,
-			Command:      "nix",
-			Profile:      "/nix/var/nix/profiles/system",
-			GCRootDir:    "/nix/var/nix/gcroots/berth",
-			Quiet:        Quiet{Enabled: true, CPUWeight: 20, IOWeight: 20, Nice: 10},
-		},
-		Schedule: Schedule{Cron: "@every 15m", Jitter: time.Minute, BackoffMax: time.Hour},
-		Activate: Activation{
-			Preflight:   "baseline",
-			TestTimeout: 10 * time.Minute,
-			BootTimeout: 5 * time.Minute,
-			Settle:      3 * time.Second,
-			LockWait:    10 * time.Minute,
-			Inhibitors:  "boot",
-		},
+		Nix:       nixos.DefaultSettings(),
+		Schedule:  reconciler.DefaultScheduleSettings(),
+		Activate:  activate.DefaultActivationSettings(),
 		History:   History{Keep: 50},
 		Log:       Log{Level: "info"},
 		Control:   Control{Socket: "/run/berth/berth.sock", Group: "berth", PostponeMax: 4 * time.Hour},
-		Webhook:   Webhook{Listen: ":9420", MaxBody: 1 << 20, MinInterval: 10 * time.Second},
+		Webhook:   webhook.DefaultSettings(),
 		Metrics:   Metrics{Listen: "127.0.0.1:9421"},
-		Health:    defaultHealth(),
-		Files:     Files{Root: "/", HostKey: "/etc/ssh/ssh_host_ed25519_key"},
-		Reboot:    Reboot{Policy: "never", Delay: 5 * time.Minute},
-		Retention: Retention{Generations: 5},
-		Drift:     Drift{Policy: "report"},
+		Health:    activate.DefaultHealthSettings(),
+		Files:     files.DefaultSettings(),
+		Reboot:    reboot.DefaultSettings(),
+		Retention: nixos.DefaultRetentionSettings(),
+		Drift:     reconciler.DefaultDriftSettings(),
 	}
 }
 
@@ -191,14 +136,9 @@ func Load(path string) (*Config, error) {
 // validates the result.
 func Parse(name string, data []byte) (*Config, error) {
 	c := Defaults()
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%s: %w", name, err)
+	root, err := settings.Decode(name, data, &c)
+	if err != nil {
+		return nil, err
 	}
 	if c.Hostname == "" {
 		h, err := os.Hostname()
@@ -207,12 +147,8 @@ func Parse(name string, data []byte) (*Config, error) {
 		}
 		c.Hostname = h
 	}
-	if err := c.validate(); err != nil {
-		var fe *settings.Error
-		if errors.As(err, &fe) {
-			return nil, fmt.Errorf("%s:%d: %s: %s", name, lineOf(&root, fe.Key), fe.Key, fe.Msg)
-		}
-		return nil, fmt.Errorf("%s: %w", name, err)
+	if err := settings.Locate(name, root, c.validate()); err != nil {
+		return nil, err
 	}
 	return &c, nil
 }

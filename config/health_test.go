@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/berth-nix/berth/activate"
 )
 
 func TestHealthDefaults(t *testing.T) {
@@ -11,8 +13,8 @@ func TestHealthDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	specs := c.ReachabilitySpecs()
-	if len(specs) != 1 || specs[0].Name != ReachabilityName || specs[0].Deadline != 2*time.Minute {
+	specs := c.Health.ReachabilitySpecs()
+	if len(specs) != 1 || specs[0].Name != activate.ReachabilityName || specs[0].Deadline != 2*time.Minute {
 		t.Errorf("got reachability %+v, want the built-in check on with a 2m deadline", specs)
 	}
 	if want := 10*time.Minute + 3*time.Second + 5*time.Minute + 2*time.Minute; c.DeadManWindow() != want {
@@ -50,10 +52,10 @@ hooks:
 	if got := c.Health.Checks[0]; got.Phase != "verify" || got.Timeout != 10*time.Second || got.Deadline != 90*time.Second {
 		t.Errorf("got check %+v, want defaults filled in", got)
 	}
-	if len(c.ReachabilitySpecs()) != 0 || c.DeadManWindow() != 20*time.Minute {
-		t.Errorf("got reachability %v, window %v; want off and 20m", c.ReachabilitySpecs(), c.DeadManWindow())
+	if len(c.Health.ReachabilitySpecs()) != 0 || c.DeadManWindow() != 20*time.Minute {
+		t.Errorf("got reachability %v, window %v; want off and 20m", c.Health.ReachabilitySpecs(), c.DeadManWindow())
 	}
-	if c.Hooks.Pre[0].Timeout != DefaultHookTimeout || c.Hooks.Post[0].Timeout != 10*time.Second {
+	if c.Hooks.Pre[0].Timeout != activate.DefaultHookTimeout || c.Hooks.Post[0].Timeout != 10*time.Second {
 		t.Errorf("got hooks %+v, want default and given timeouts", c.Hooks)
 	}
 }
@@ -72,7 +74,8 @@ func TestHealthAndHooksErrors(t *testing.T) {
 		{"checks file outside", "health:\n  host_checks_file: ../x.yaml\n", []string{"health.host_checks_file"}},
 		{"relative hook", "hooks:\n  pre:\n    - {name: a, command: [true]}\n", []string{"hooks.pre", "absolute path"}},
 		{"hook without name", "hooks:\n  post:\n    - {command: [/bin/true]}\n", []string{"hooks.post", "name"}},
-		{"hook twice", "hooks:\n  post:\n    - {name: a, command: [/bin/true]}\n    - {name: a, command: [/bin/true]}\n", []string{"unique"}},
+		{"hook twice", "hooks:\n  post:\n    - {name: a, command: [/bin/true]}\n    - {name: a, command: [/bin/true]}\n", []string{"c.yaml:8: hooks.post", "unique"}},
+		{"same name pre and post", "hooks:\n  pre:\n    - {name: a, command: [/bin/true]}\n  post:\n    - {name: a, command: [/bin/true], timeout: -1s}\n", []string{"c.yaml:10: hooks.post", "timeout must be positive"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

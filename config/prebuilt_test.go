@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/berth-nix/berth/activate"
 )
 
 func TestPrebuilt(t *testing.T) {
@@ -11,7 +13,7 @@ func TestPrebuilt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Prebuilt{Substituters: []string{"https://cache.example.org", "file:///srv/cache"}, MatchFlake: true}
+	want := activate.PrebuiltSettings{Substituters: []string{"https://cache.example.org", "file:///srv/cache"}, MatchFlake: true}
 	if !reflect.DeepEqual(c.Prebuilt, want) {
 		t.Errorf("got %+v, want %+v", c.Prebuilt, want)
 	}
@@ -25,7 +27,7 @@ func TestPrebuiltErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		_, err := Parse("c.yaml", []byte(minimal+tt.doc))
-		if err == nil || !strings.Contains(err.Error(), tt.want) {
+		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "secret") {
 			t.Errorf("%q: got %v, want an error mentioning %q", tt.doc, err, tt.want)
 		}
 	}

@@ -2,17 +2,20 @@ package config
 
 import (
 	"path"
-	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/berth-nix/berth/internal/settings"
+	gitsource "github.com/berth-nix/berth/source/git"
+	sftpsource "github.com/berth-nix/berth/source/sftp"
 )
 
 // Trust narrows who can make this host apply a configuration
 // (docs/security.md). With no key file set, whoever can write to the
 // source is trusted.
 type Trust struct {
-	Git  TrustGit  `yaml:"git"`
-	SFTP TrustSFTP `yaml:"sftp"`
+	Git  gitsource.TrustSettings  `yaml:"git"`
+	SFTP sftpsource.TrustSettings `yaml:"sftp"`
 	// MaxAge, when positive, reports the source as stale once it has
 	// answered the same revision, or not answered at all, for longer.
 	MaxAge time.Duration `yaml:"max_age"`
@@ -23,38 +26,15 @@ type Trust struct {
 	RequireEncryptedFiles []string `yaml:"require_encrypted_files"`
 }
 
-// TrustGit is the signing policy of the git source: when either file is
-// set, the branch head must be signed by a key one of them trusts.
-type TrustGit struct {
-	// AllowedSigners trusts SSH keys (git's allowed_signers format).
-	AllowedSigners string `yaml:"allowed_signers"`
-	// OpenPGPKeyring trusts OpenPGP keys (an armored public keyring).
-	OpenPGPKeyring string `yaml:"openpgp_keyring"`
-}
-
-// TrustSFTP is the signing policy of the SFTP source: when set, every
-// manifest must be signed by a key it trusts (berth publish --sign-key).
-type TrustSFTP struct {
-	// AllowedSigners trusts SSH keys, in the allowed_signers format.
-	AllowedSigners string `yaml:"allowed_signers"`
-}
-
-// GitSigned reports whether the git source must deliver signed heads.
-func (t Trust) GitSigned() bool { return t.Git.AllowedSigners != "" || t.Git.OpenPGPKeyring != "" }
-
 func (c *Config) validateTrust() error {
 	t := c.Trust
-	files := map[string]string{
-		"trust.git.allowed_signers":  t.Git.AllowedSigners,
-		"trust.git.openpgp_keyring":  t.Git.OpenPGPKeyring,
-		"trust.sftp.allowed_signers": t.SFTP.AllowedSigners,
+	if err := settings.Under("trust.git", t.Git.Validate()); err != nil {
+		return err
 	}
-	for key, p := range files {
-		if p != "" && !filepath.IsAbs(p) {
-			return bad(key, "must be an absolute path, got %q", p)
-		}
+	if err := settings.Under("trust.sftp", t.SFTP.Validate()); err != nil {
+		return err
 	}
-	if t.GitSigned() && c.Source.Git == nil {
+	if t.Git.Signed() && c.Source.Git == nil {
 		return bad("trust.git", "applies to source.git, which is not configured")
 	}
 	if t.SFTP.AllowedSigners != "" && c.Source.SFTP == nil {

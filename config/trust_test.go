@@ -19,6 +19,8 @@ func TestTrust(t *testing.T) {
 		{"relative", git + "trust:\n  git:\n    allowed_signers: allowed_signers\n", "berth.yaml:7: trust.git.allowed_signers: must be an absolute path"},
 		{"git policy, sftp source", sftp + "trust:\n  git:\n    openpgp_keyring: /k.asc\n", "trust.git: applies to source.git"},
 		{"sftp policy, git source", git + "trust:\n  sftp:\n    allowed_signers: /s\n", "trust.sftp.allowed_signers: applies to source.sftp"},
+		{"relative signers", git + "trust:\n  git:\n    allowed_signers: signers\n", "trust.git.allowed_signers: must be an absolute path"},
+		{"relative sftp signers", sftp + "trust:\n  sftp:\n    allowed_signers: signers\n", "trust.sftp.allowed_signers: must be an absolute path"},
 		{"negative age", git + "trust:\n  max_age: -1h\n", "trust.max_age: must not be negative"},
 		{"typo", git + "trust:\n  git:\n    allowed_signer: /s\n", "field allowed_signer not found"},
 		{"encrypted files", git + "trust:\n  require_encrypted_files: [/, /etc/wireguard, \"/etc/*/*.key\"]\n", ""},
@@ -41,7 +43,7 @@ func TestTrust(t *testing.T) {
 		})
 	}
 	c, err := Parse("berth.yaml", []byte("hostname: h\n"+git+"trust:\n  git:\n    allowed_signers: /a\n  max_age: 2h\n"))
-	if err != nil || !c.Trust.GitSigned() || c.Trust.MaxAge != 2*time.Hour {
+	if err != nil || !c.Trust.Git.Signed() || c.Trust.MaxAge != 2*time.Hour {
 		t.Errorf("got %+v, %v, want a signed git policy and max_age 2h", c.Trust, err)
 	}
 }

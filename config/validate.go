@@ -3,10 +3,6 @@ package config
 import (
 	"path/filepath"
 	"strings"
-	"time"
-
-	"github.com/robfig/cron/v3"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/berth-nix/berth/internal/hostname"
 	"github.com/berth-nix/berth/internal/settings"
@@ -14,10 +10,6 @@ import (
 
 // bad is a validation failure of one key, given as a dotted path.
 func bad(key, format string, args ...any) error { return settings.Errorf(key, format, args...) }
-
-// CronParser is the schedule syntax: standard five fields plus
-// descriptors such as @every and @hourly.
-var CronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
 func (c *Config) validate() error {
 	checks := []func() error{c.validateTop, c.validateSource, c.validateNix, c.validateSchedule, c.validateActivation, c.validateControl, c.validateFilesReport, c.validateHealth, c.validateHooks, c.validateTrust, c.validatePrebuilt, c.validateReboot, c.validateHub, c.validateLifecycle}
@@ -29,12 +21,25 @@ func (c *Config) validate() error {
 	return nil
 }
 
+func (c *Config) validateFilesReport() error {
+	if err := settings.Under("files", c.Files.Validate()); err != nil {
+		return err
+	}
+	return settings.Under("report", c.Report.Validate())
+}
+
+func (c *Config) validateHooks() error { return settings.Under("hooks", c.Hooks.Validate()) }
+
+func (c *Config) validatePrebuilt() error {
+	return settings.Under("prebuilt", c.Prebuilt.Validate())
+}
+
 func (c *Config) validateTop() error {
 	if !hostname.Valid(c.Hostname) {
 		return bad("hostname", "%q is not a valid host name (%s)", c.Hostname, hostname.Rule)
 	}
-	if !filepath.IsAbs(c.StateDir) {
-		return bad("state_dir", "must be an absolute path, got %q", c.StateDir)
+	if err := settings.Abs("state_dir", c.StateDir); err != nil {
+		return err
 	}
 	if c.History.Keep < 1 {
 		return bad("history.keep", "must be at least 1, got %d", c.History.Keep)
@@ -65,81 +70,12 @@ func (c *Config) validateSource() error {
 	return c.validateSourceKind()
 }
 
-func (c *Config) validateNix() error {
-	n := c.Nix
-	if n.Attribute == "" {
-		return bad("nix.attribute", "is required")
-	}
-	if n.BuildTimeout <= 0 {
-		return bad("nix.build_timeout", "must be positive")
-	}
-	if n.Command == "" {
-		return bad("nix.command", "is required")
-	}
-	if !filepath.IsAbs(n.Profile) {
-		return bad("nix.profile", "must be an absolute path, got %q", n.Profile)
-	}
-	if !filepath.IsAbs(n.GCRootDir) {
-		return bad("nix.gc_root_dir", "must be an absolute path, got %q", n.GCRootDir)
-	}
-	return nil
-}
+func (c *Config) validateNix() error { return settings.Under("nix", c.Nix.Validate()) }
 
 func (c *Config) validateSchedule() error {
-	if _, err := CronParser.Parse(c.Schedule.Cron); err != nil {
-		return bad("schedule.cron", "%v", err)
-	}
-	if c.Schedule.Jitter < 0 {
-		return bad("schedule.jitter", "must not be negative")
-	}
-	if c.Schedule.BackoffMax <= 0 {
-		return bad("schedule.backoff_max", "must be positive")
-	}
-	return nil
+	return settings.Under("schedule", c.Schedule.Validate())
 }
 
 func (c *Config) validateActivation() error {
-	a := c.Activate
-	if a.Preflight != "baseline" && a.Preflight != "strict" {
-		return bad("activation.preflight", "must be baseline or strict, got %q", a.Preflight)
-	}
-	for key, d := range map[string]time.Duration{"test_timeout": a.TestTimeout, "boot_timeout": a.BootTimeout} {
-		if d <= 0 {
-			return bad("activation."+key, "must be positive")
-		}
-	}
-	if a.Settle < 0 || a.LockWait < 0 {
-		return bad("activation.settle", "settle and lock_wait must not be negative")
-	}
-	return nil
-}
-
-// lineOf finds the line of the dotted key in the document, or of the
-// deepest parent present; 0 when the document is empty.
-func lineOf(doc *yaml.Node, key string) int {
-	n := doc
-	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-		n = n.Content[0]
-	}
-	line := n.Line
-	for _, part := range strings.Split(key, ".") {
-		next := lookup(n, part)
-		if next == nil {
-			return line
-		}
-		line, n = next[0].Line, next[1]
-	}
-	return line
-}
-
-func lookup(m *yaml.Node, key string) []*yaml.Node {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i : i+2]
-		}
-	}
-	return nil
+	return settings.Under("activation", c.Activate.Validate())
 }

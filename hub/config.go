@@ -1,19 +1,14 @@
 package hub
 
 import (
-	"bytes"
-	"errors"
-	"fmt"
-	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"strings"
 	"time"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/berth-nix/berth/internal/hostname"
+	"github.com/berth-nix/berth/internal/settings"
 )
 
 // DefaultConfigPath is where berth hub looks for its configuration.
@@ -77,7 +72,7 @@ type WebhookConfig struct {
 
 // DefaultConfig is what every key the file leaves out gets.
 func DefaultConfig() Config {
-	return Config{Listen: ":9430", Branch: "main", HostDir: "hosts/{hostname}", StaleAfter: 45 * time.Minute,
+	return Config{Listen: ":9430", Branch: "main", HostDir: hostname.DefaultHostDir, StaleAfter: 45 * time.Minute,
 		AuditRetention: 90 * 24 * time.Hour, Webhook: WebhookConfig{MaxBody: 1 << 20},
 		Rollout: RolloutConfig{Interval: 15 * time.Second}}
 }
@@ -95,36 +90,21 @@ func LoadConfig(path string) (*Config, error) {
 // defaults and validates it; errors read file:line: key: problem.
 func ParseConfig(name string, data []byte) (*Config, error) {
 	c := DefaultConfig()
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+	root, err := settings.Decode(name, data, &c)
+	if err != nil {
+		return nil, err
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if err := c.validate(); err != nil {
-		var ke *keyError
-		if errors.As(err, &ke) {
-			return nil, fmt.Errorf("%s:%d: %s: %s", name, nodeLine(&root, ke.key), ke.key, ke.msg)
-		}
-		return nil, fmt.Errorf("%s: %w", name, err)
+	if err := settings.Locate(name, root, c.validate()); err != nil {
+		return nil, err
 	}
 	return &c, nil
 }
 
-type keyError struct{ key, msg string }
-
-func (e *keyError) Error() string { return e.key + ": " + e.msg }
-
-func badKey(key, format string, args ...any) error {
-	return &keyError{key, fmt.Sprintf(format, args...)}
-}
+// badKey is a validation failure of one key, given as a dotted path.
+func badKey(key, format string, args ...any) error { return settings.Errorf(key, format, args...) }
 
 var (
 	nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$`)
-	hostRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$`)
 )
 
 func (c *Config) validate() error {
@@ -137,8 +117,8 @@ func (c *Config) validate() error {
 }
 
 func (c *Config) validateServer() error {
-	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
-		return badKey("listen", "must be host:port, got %q", c.Listen)
+	if err := settings.HostPort("listen", c.Listen); err != nil {
+		return err
 	}
 	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
 		return badKey("tls_cert_file", "tls_cert_file and tls_key_file go together")
@@ -146,13 +126,14 @@ func (c *Config) validateServer() error {
 	if c.ClientCAFile != "" && c.TLSCertFile == "" {
 		return badKey("client_ca_file", "client certificates need TLS: set tls_cert_file and tls_key_file")
 	}
-	if !strings.Contains(c.HostDir, "{hostname}") || filepath.IsAbs(c.HostDir) {
-		return badKey("host_dir", "must be a relative path containing {hostname}, got %q", c.HostDir)
+	if _, _, err := hostname.Split(c.HostDir); err != nil || filepath.IsAbs(c.HostDir) {
+		return badKey("host_dir", "must be a relative path holding %s once, as a whole path element, got %q", hostname.Placeholder, c.HostDir)
 	}
 	if c.StaleAfter <= 0 || c.AuditRetention <= 0 {
 		return badKey("stale_after", "stale_after and audit_retention must be positive")
 	}
-	return checkAbs(map[string]string{"tls_cert_file": c.TLSCertFile, "tls_key_file": c.TLSKeyFile, "client_ca_file": c.ClientCAFile})
+	return settings.OptionalAbs(settings.Path{Key: "tls_cert_file", Value: c.TLSCertFile}, settings.Path{Key: "tls_key_file", Value: c.TLSKeyFile},
+		settings.Path{Key: "client_ca_file", Value: c.ClientCAFile})
 }
 
 func (c *Config) validateDatabase() error {
@@ -160,7 +141,7 @@ func (c *Config) validateDatabase() error {
 	if (d.SQLite == "") == (d.PostgresFile == "") {
 		return badKey("database", "set exactly one of database.sqlite and database.postgres_file")
 	}
-	return checkAbs(map[string]string{"database.sqlite": d.SQLite, "database.postgres_file": d.PostgresFile})
+	return settings.OptionalAbs(settings.Path{Key: "database.sqlite", Value: d.SQLite}, settings.Path{Key: "database.postgres_file", Value: d.PostgresFile})
 }
 
 func (c *Config) validateKeys() error {
@@ -174,7 +155,7 @@ func (c *Config) validateKeys() error {
 		if roleRank(k.Role) == 0 {
 			return badKey(at+".role", "must be read, operate or admin, got %q", k.Role)
 		}
-		if err := checkAbs(map[string]string{at + ".key_file": k.KeyFile}); err != nil || k.KeyFile == "" {
+		if settings.Abs(at+".key_file", k.KeyFile) != nil {
 			return badKey(at+".key_file", "an absolute path is required, got %q", k.KeyFile)
 		}
 	}
@@ -183,7 +164,7 @@ func (c *Config) validateKeys() error {
 
 func (c *Config) validateHosts() error {
 	for name, h := range c.Hosts {
-		if !hostRE.MatchString(name) {
+		if !hostname.Valid(name) {
 			return badKey("hosts."+name, "%q is not a valid host name", name)
 		}
 		if h.TokenFile == "" || !filepath.IsAbs(h.TokenFile) {
@@ -195,50 +176,12 @@ func (c *Config) validateHosts() error {
 
 func (c *Config) validateWebhook() error {
 	for i, f := range c.Webhook.SecretFiles {
-		if !filepath.IsAbs(f) {
-			return badKey("webhook.secret_files["+strconv.Itoa(i)+"]", "must be an absolute path, got %q", f)
+		if err := settings.Abs("webhook.secret_files["+strconv.Itoa(i)+"]", f); err != nil {
+			return err
 		}
 	}
 	if c.Webhook.MaxBody < 1024 {
 		return badKey("webhook.max_body", "must be at least 1024 bytes, got %d", c.Webhook.MaxBody)
 	}
 	return nil
-}
-
-// checkAbs fails on the first set path that is not absolute.
-func checkAbs(paths map[string]string) error {
-	for key, p := range paths {
-		if p != "" && !filepath.IsAbs(p) {
-			return badKey(key, "must be an absolute path, got %q", p)
-		}
-	}
-	return nil
-}
-
-// nodeLine finds the line of a key such as "keys[1].role" or
-// "hosts.laptop1.token_file", or of its deepest parent in the document.
-func nodeLine(doc *yaml.Node, key string) int {
-	n := doc
-	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-		n = n.Content[0]
-	}
-	line := n.Line
-	for _, part := range strings.Split(key, ".") {
-		name, idx, indexed := strings.Cut(strings.TrimSuffix(part, "]"), "[")
-		var next *yaml.Node
-		for i := 0; n.Kind == yaml.MappingNode && i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == name {
-				line, next = n.Content[i].Line, n.Content[i+1]
-			}
-		}
-		if next == nil {
-			return line
-		}
-		if i, err := strconv.Atoi(idx); indexed && err == nil && next.Kind == yaml.SequenceNode && i < len(next.Content) {
-			next = next.Content[i]
-			line = next.Line
-		}
-		n = next
-	}
-	return line
 }

@@ -22,6 +22,8 @@ func TestParseConfig(t *testing.T) {
 		{"database: {sqlite: /x}\nhosts:\n  laptop1:\n    token_file: t\n", "hub.yaml:4: hosts.laptop1.token_file: an absolute path is required"},
 		{"database: {sqlite: /x}\nbogus: 1\n", "field bogus not found"},
 		{"database: {sqlite: /x}\nwebhook:\n  secret_files: [/a, b]\n", "hub.yaml:3: webhook.secret_files[1]: must be an absolute path"},
+		{"database: {sqlite: /x}\nhost_dir: hosts/{hostname}-nixos\n", "hub.yaml:2: host_dir: must be a relative path holding {hostname} once"},
+		{"database: {sqlite: /x}\nhosts:\n  -bad:\n    token_file: /t\n", "hub.yaml:3: hosts.-bad: \"-bad\" is not a valid host name"},
 		{"database: {sqlite: /x}\nclient_ca_file: /ca.pem\n", "hub.yaml:2: client_ca_file: client certificates need TLS"},
 	}
 	for _, tt := range tests {

@@ -3,10 +3,10 @@ package hub
 import (
 	"context"
 	"net/http"
-	"net/url"
 
 	"github.com/berth-nix/berth/hub/store"
 	"github.com/berth-nix/berth/hub/wire"
+	"github.com/berth-nix/berth/internal/settings"
 	"github.com/berth-nix/berth/rollout"
 )
 
@@ -20,13 +20,12 @@ func (s *Server) rolloutRoutes(mux *http.ServeMux) {
 
 func (c *Config) validateRollout() error {
 	r := c.Rollout
-	if err := checkAbs(map[string]string{"rollout.policy_file": r.PolicyFile}); err != nil {
+	if err := settings.OptionalAbs(settings.Path{Key: "rollout.policy_file", Value: r.PolicyFile}); err != nil {
 		return err
 	}
 	if r.HaltWebhookURL != "" {
-		u, err := url.Parse(r.HaltWebhookURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return badKey("rollout.halt_webhook_url", "must be an http:// or https:// URL")
+		if err := settings.HTTPURL("rollout.halt_webhook_url", r.HaltWebhookURL); err != nil {
+			return err
 		}
 	}
 	if r.Interval < 1e9 {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/berth-nix/berth/hub/store"
+	"github.com/berth-nix/berth/internal/hostname"
 	"github.com/berth-nix/berth/internal/webhook"
 )
 
@@ -90,7 +91,7 @@ func (s *Server) affected(ctx context.Context, push webhook.Push) []string {
 	if !push.PathsKnown {
 		return all
 	}
-	prefix, suffix, _ := strings.Cut(s.cfg.HostDir, "{hostname}")
+	prefix, suffix, _ := strings.Cut(s.cfg.HostDir, hostname.Placeholder)
 	touched := map[string]bool{}
 	for _, p := range push.Paths {
 		rest, ok := strings.CutPrefix(p, prefix)

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -86,6 +87,24 @@ func readSmall(path string) ([]byte, error) {
 		err = errors.New("larger than 64 KiB")
 	}
 	return data, err
+}
+
+// CheckCacheURL accepts the store URLs `nix copy --from` reads binary
+// caches from, without a password in them.
+func CheckCacheURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return errors.New("does not parse as a URL")
+	}
+	switch u.Scheme {
+	case "http", "https", "s3", "file", "ssh", "ssh-ng":
+	default:
+		return errors.New("want an http, https, s3, file, ssh or ssh-ng store URL")
+	}
+	if _, ok := u.User.Password(); ok {
+		return errors.New("credentials do not belong in the URL: use a netrc file")
+	}
+	return nil
 }
 
 // NormalCache lets "https://c.example/" and "https://c.example" match.

@@ -10,7 +10,13 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
+	"time"
+
+	"github.com/berth-nix/berth/internal/hostname"
+	"github.com/berth-nix/berth/internal/redact"
+	"github.com/berth-nix/berth/internal/settings"
 )
 
 // HTTPReporter POSTs each report as JSON to URL with this host's bearer
@@ -39,7 +45,7 @@ func (h *HTTPReporter) Send(ctx context.Context, rep HostReport, _ string) error
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.URL, bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("report URL %s: invalid", redact(h.URL))
+		return fmt.Errorf("report URL %s: invalid", redact.URL(h.URL))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(token)))
@@ -55,29 +61,66 @@ func (h *HTTPReporter) Send(ctx context.Context, rep HostReport, _ string) error
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return fmt.Errorf("post the report to %s: %w", redact(h.URL), err)
+		return fmt.Errorf("post the report to %s: %w", redact.URL(h.URL), err)
 	}
 	defer resp.Body.Close()
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("post the report to %s: %s", redact(h.URL), resp.Status)
+		return fmt.Errorf("post the report to %s: %s", redact.URL(h.URL), resp.Status)
 	}
 	return nil
 }
 
-// redact drops the query string, fragment and user information, which
-// may carry tokens, from a URL for logs and status.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		// Keep only what precedes anything that could be a secret.
-		raw, _, _ = strings.Cut(raw, "?")
-		raw, _, _ = strings.Cut(raw, "#")
-		if i := strings.LastIndex(raw, "@"); i >= 0 {
-			raw = raw[i+1:]
-		}
-		return raw
+// ReportSettings is the report section of the agent's configuration file
+// (docs/reports.md): where the agent sends its report after every
+// reconcile, besides the state directory.
+type ReportSettings struct {
+	// HTTPURL receives each report as a JSON POST; {hostname} is
+	// replaced. Empty sends none.
+	HTTPURL string `yaml:"http_url"`
+	// TokenFile holds this host's bearer token for HTTPURL; it is read
+	// again for every report.
+	TokenFile string `yaml:"token_file"`
+	// Heartbeat is how often a report that says nothing new is uploaded
+	// to the SFTP server anyway; DefaultReportHeartbeat when zero.
+	Heartbeat time.Duration `yaml:"heartbeat"`
+}
+
+// Validate checks s. An error is a *settings.Error naming the key inside
+// the section.
+func (s *ReportSettings) Validate() error {
+	if s.Heartbeat < 0 {
+		return settings.Errorf("heartbeat", "must not be negative, got %s", s.Heartbeat)
 	}
-	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
-	return u.String()
+	if s.HTTPURL == "" {
+		if s.TokenFile != "" {
+			return settings.Errorf("token_file", "is set but report.http_url is not")
+		}
+		return nil
+	}
+	// Any valid host name makes the same URL valid or not.
+	if err := settings.HTTPURL("http_url", hostname.Expand(s.HTTPURL, "host")); err != nil {
+		return err
+	}
+	if !filepath.IsAbs(s.TokenFile) {
+		return settings.Errorf("token_file", "is required with report.http_url and must be an absolute path, got %q", s.TokenFile)
+	}
+	return nil
+}
+
+// String describes s without any secret.
+func (s ReportSettings) String() string {
+	if s.HTTPURL == "" {
+		return "report to the state directory"
+	}
+	return "report to " + redact.URL(s.HTTPURL)
+}
+
+// HTTPReporter returns the reporter of s for host, or nil when s sends
+// no reports over HTTP.
+func (s ReportSettings) HTTPReporter(host string) *HTTPReporter {
+	if s.HTTPURL == "" {
+		return nil
+	}
+	return &HTTPReporter{URL: hostname.Expand(s.HTTPURL, host), TokenFile: s.TokenFile}
 }

@@ -195,3 +195,22 @@ func TestHTTPReporterRedactsOnNetworkErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestReportSettingsHTTPReporter: report.http_url gives a reporter for
+// the host's own URL; without it there is none.
+func TestReportSettingsHTTPReporter(t *testing.T) {
+	s := ReportSettings{HTTPURL: "https://reports.example.org/{hostname}?k=v", TokenFile: "/etc/berth/report-token"}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	h := s.HTTPReporter("laptop1")
+	if h == nil || h.URL != "https://reports.example.org/laptop1?k=v" || h.TokenFile != s.TokenFile {
+		t.Errorf("got %+v, want the host's URL and the token file", h)
+	}
+	if strings.Contains(s.String(), "k=v") {
+		t.Errorf("String shows the query: %s", s)
+	}
+	if (ReportSettings{}).HTTPReporter("laptop1") != nil {
+		t.Error("a reporter without report.http_url")
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"filippo.io/age"
 	"github.com/berth-nix/berth/internal/atomicfile"
+	"github.com/berth-nix/berth/internal/hostname"
 )
 
 // Where a fleet repository keeps the public keys, relative to its root.
@@ -23,7 +24,7 @@ const (
 	// (/etc/ssh/ssh_host_ed25519_key.pub on the machine).
 	HostKeysDir = "secrets/hosts"
 	// DefaultHostDir is where a host's directory is, as source.host_dir.
-	DefaultHostDir = "hosts/{hostname}"
+	DefaultHostDir = hostname.DefaultHostDir
 )
 
 // Repo is a fleet repository checked out on the admin's machine.
@@ -40,7 +41,7 @@ func (r Repo) HostDirOf(host string) string {
 	if p == "" {
 		p = DefaultHostDir
 	}
-	return filepath.Join(r.Dir, filepath.FromSlash(strings.ReplaceAll(p, "{hostname}", host)))
+	return filepath.Join(r.Dir, filepath.FromSlash(hostname.Expand(p, host)))
 }
 
 // Hosts lists the hosts that have a public key in HostKeysDir, sorted.
@@ -62,8 +63,8 @@ func (r Repo) Hosts() ([]string, error) {
 // Recipients are who a file of host is encrypted to: the host's keys
 // and the admins'.
 func (r Repo) Recipients(host string) ([]age.Recipient, error) {
-	if host == "" || strings.ContainsAny(host, `/\`) || host == "." || host == ".." {
-		return nil, fmt.Errorf("bad host name %q", host)
+	if err := hostname.Check(host); err != nil {
+		return nil, err
 	}
 	hk, err := r.keys(filepath.Join(HostKeysDir, host+".pub"), "the host's SSH host public key")
 	if err != nil {

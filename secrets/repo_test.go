@@ -27,6 +27,20 @@ func TestRepoHostOf(t *testing.T) {
 	}
 }
 
+// TestRecipientsRefusesBadHostNames: a host name is checked by the
+// fleet's one rule before it becomes a path.
+func TestRecipientsRefusesBadHostNames(t *testing.T) {
+	f := newFleet(t, "ed25519")
+	for _, host := range []string{"", ".", "..", "../a", "a/b", "-a"} {
+		if _, err := f.Recipients(host); err == nil || !strings.Contains(err.Error(), "not a valid host name") {
+			t.Errorf("Recipients(%q): got %v, want a refusal of the name", host, err)
+		}
+	}
+	if _, err := f.Recipients("a"); err != nil {
+		t.Errorf("Recipients(a): %v", err)
+	}
+}
+
 // TestRekeyFailureLeavesFiles: a re-key that cannot decrypt a file (the
 // admin's key is not one of its recipients) stops there, leaves that
 // file byte for byte as it was, and leaves no temporary file behind.

@@ -7,6 +7,9 @@ package source
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
 	"time"
 )
 
@@ -80,4 +83,19 @@ func Probe(ctx context.Context, src Source) error {
 	}
 	_, err := src.Poll(ctx)
 	return err
+}
+
+// CheckLocal checks what the agent gives every source besides its own
+// settings: the host's name and the directories it keeps state in and
+// stages artifacts in, which must be absolute.
+func CheckLocal(host, stateDir, stageDir string) error {
+	if host == "" {
+		return errors.New("host: missing")
+	}
+	for _, d := range []struct{ name, path string }{{"state dir", stateDir}, {"stage dir", stageDir}} {
+		if !filepath.IsAbs(d.path) {
+			return fmt.Errorf("%s %q: want an absolute path", d.name, d.path)
+		}
+	}
+	return nil
 }

@@ -53,9 +53,9 @@ func runAgent(ctx context.Context, g *globals) error {
 }
 
 func newAgent(c *config.Config, rec *reconciler.Reconciler) *reconciler.Agent {
-	sched, _ := config.CronParser.Parse(c.Schedule.Cron) // validated by config
-	return &reconciler.Agent{Rec: rec, Schedule: sched, Jitter: c.Schedule.Jitter, BackoffMax: c.Schedule.BackoffMax,
-		Pauses: pauseStore(c), PostponeMax: c.Control.PostponeMax}
+	a := c.Schedule.Agent(rec, pauseStore(c))
+	a.PostponeMax = c.Control.PostponeMax
+	return a
 }
 
 // watchdog pings systemd's watchdog, when the unit enables it, from its own

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berth-nix/berth/fleet"
+	"github.com/berth-nix/berth/internal/hostname"
 )
 
 // buildFleetOptions are the flags of `berth build-fleet`.
@@ -38,7 +39,7 @@ when a host failed. The agent configuration is not read.`,
 	f := cmd.Flags()
 	f.StringVar(&o.Fleet, "fleet", "", "fleet directory, e.g. a checkout of the fleet repository (required)")
 	f.StringVar(&o.To, "to", "", "store URL to push to, e.g. s3://bucket or file:///srv/cache (required)")
-	f.StringVar(&o.HostDir, "host-dir", "hosts/{hostname}", "host directory inside the fleet; {hostname} is replaced")
+	f.StringVar(&o.HostDir, "host-dir", hostname.DefaultHostDir, "host directory inside the fleet; {hostname} is replaced")
 	f.StringVar(&o.Attr, "attr", "nixosConfigurations.{hostname}.config.system.build.toplevel", "flake attribute to build")
 	f.StringVar(&o.SignKey, "sign-key", "", "secret key file (nix-store --generate-binary-cache-key) to sign the closures with")
 	f.StringArrayVar(&o.Substituters, "substituter", nil, "cache URL hosts fetch from, written into prebuilt.json (repeatable; default: none, hosts use their allowed caches)")

@@ -36,7 +36,7 @@ func runCheckConfig(g *globals, asJSON bool) error {
 	fmt.Fprintf(g.stdout, "source     %s\n", describeSource(c))
 	fmt.Fprintf(g.stdout, "host dir   %s\n", c.Expand(c.Source.HostDir))
 	fmt.Fprintf(g.stdout, "attribute  %s\n", c.Expand(c.Nix.Attribute))
-	fmt.Fprintf(g.stdout, "schedule   %s (jitter %s)\n", c.Schedule.Cron, c.Schedule.Jitter)
+	fmt.Fprintf(g.stdout, "schedule   %s\n", c.Schedule)
 	fmt.Fprintf(g.stdout, "preflight  %s\n", c.Activate.Preflight)
 	fmt.Fprintf(g.stdout, "state dir  %s\n", c.StateDir)
 	return nil

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berth-nix/berth/fleet"
+	"github.com/berth-nix/berth/internal/hostname"
 )
 
 // fleetOptions are the flags of `berth fleet status`.
@@ -45,7 +46,7 @@ JSON API (read role).`,
 	f := status.Flags()
 	f.StringVar(&o.Reports, "reports", "", "directory holding the hosts' reports")
 	f.StringVar(&o.Repo, "repo", "", "fleet repository checkout: compare each host with what it should run")
-	f.StringVar(&o.HostDir, "host-dir", "hosts/{hostname}", "host directory inside the repository; {hostname} is replaced")
+	f.StringVar(&o.HostDir, "host-dir", hostname.DefaultHostDir, "host directory inside the repository; {hostname} is replaced")
 	f.DurationVar(&o.StaleAfter, "stale-after", 45*time.Minute, "a report older than this is stale (3 poll intervals)")
 	f.BoolVar(&o.JSON, "json", false, "print JSON")
 	o.Hub.flags(f)

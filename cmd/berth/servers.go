@@ -65,16 +65,14 @@ func startMetrics(ctx context.Context, c *config.Config, a *reconciler.Agent, lo
 
 func startWebhook(ctx context.Context, c *config.Config, a *reconciler.Agent, log *slog.Logger) error {
 	w := c.Webhook
-	secret, err := webhook.LoadSecret(w.SecretFile)
+	var sourceBranch string
+	if c.Source.Git != nil {
+		sourceBranch = c.Source.Git.Branch
+	}
+	h, err := w.Handler(sourceBranch, webhookTrigger(a, log), log)
 	if err != nil {
 		return &exitError{exitUsage, err}
 	}
-	branch := w.Branch
-	if branch == "" && c.Source.Git != nil {
-		branch = c.Source.Git.Branch
-	}
-	h := &webhook.Handler{Secret: secret, MaxBody: w.MaxBody, Branch: branch, MinInterval: w.MinInterval,
-		Trigger: webhookTrigger(a, log), Log: log}
 	mux := http.NewServeMux()
 	mux.Handle("/webhook", h)
 	l, err := listenTCP("webhook", w.Listen)

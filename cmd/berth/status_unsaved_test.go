@@ -92,7 +92,7 @@ func TestStatusWhileTheStateDirectoryIsFull(t *testing.T) {
 		Store: reconciler.Store{Path: filepath.Join(dir, "state.json")}, History: reconciler.History{Dir: filepath.Join(dir, "history"), Keep: 5},
 		LockPath: filepath.Join(dir, "lock")}
 	rec.Log = newLogger(io.Discard, "error")
-	sched, err := config.CronParser.Parse("@every 1h")
+	sched, err := reconciler.CronParser.Parse("@every 1h")
 	if err != nil {
 		t.Fatal(err)
 	}

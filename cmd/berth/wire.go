@@ -8,13 +8,11 @@ import (
 	"path/filepath"
 
 	"github.com/berth-nix/berth/activate"
-	"github.com/berth-nix/berth/activate/files"
 	"github.com/berth-nix/berth/config"
 	"github.com/berth-nix/berth/health"
 	"github.com/berth-nix/berth/nixos"
 	"github.com/berth-nix/berth/reconciler"
 	"github.com/berth-nix/berth/reconciler/hubclient"
-	"github.com/berth-nix/berth/secrets"
 	gitsource "github.com/berth-nix/berth/source/git"
 )
 
@@ -47,7 +45,7 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 	if err != nil {
 		return nil, err
 	}
-	nix := &nixos.Nix{Command: c.Nix.Command, BuildTimeout: c.Nix.BuildTimeout, Quiet: quietOf(c.Nix.Quiet)}
+	nix := c.Nix.Nix()
 	builder := newBuilder(c, nix)
 	if c.Activate.Inhibitors == activate.InhibitForce {
 		sd.SwitchEnv = []string{"NIXOS_NO_CHECK=1"}
@@ -56,14 +54,13 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 		Nix:      builder,
 		Systemd:  sd,
 		Units:    unitLister{sd},
-		Policy:   policyOf(c.Activate),
+		Policy:   c.Activate.Policy(pollEvery),
 		Profile:  c.Nix.Profile,
 		GCRoots:  c.Nix.GCRootDir,
 		Root:     "/",
 		LockPath: "/run/nixos/switch-to-configuration.lock",
-		Files: &files.Installer{Root: c.Files.Root, StateDir: filepath.Join(c.StateDir, "files"),
-			Decrypt: &secrets.HostKey{Path: c.Files.HostKey}, RequireEncrypted: c.Trust.RequireEncryptedFiles},
-		Differ: nix,
+		Files:    c.Files.Installer(filepath.Join(c.StateDir, "files"), c.Trust.RequireEncryptedFiles),
+		Differ:   nix,
 	}
 	rec := &reconciler.Reconciler{
 		Host: c.Hostname, Source: src, Lineage: lineage, AllowRewrite: allowRewrite(c),
@@ -97,7 +94,7 @@ func wire(ctx context.Context, c *config.Config, log *slog.Logger) (*deps, error
 // newBuilder builds flakes, or fetches the system a host directory
 // declares prebuilt.
 func newBuilder(c *config.Config, nix *nixos.Nix) *activate.Prebuilt {
-	return &activate.Prebuilt{Builder: nix, Fetch: nix, Allowed: c.Prebuilt.Substituters, MatchFlake: c.Prebuilt.MatchFlake}
+	return c.Prebuilt.Prebuilt(nix, nix)
 }
 
 func newGitSource(c *config.Config) (*gitsource.Source, error) {
@@ -105,13 +102,8 @@ func newGitSource(c *config.Config) (*gitsource.Source, error) {
 		Host: c.Hostname, HostDir: c.Expand(c.Source.HostDir),
 		StateDir: filepath.Join(c.StateDir, "git"), StageDir: filepath.Join(c.StateDir, "stage"),
 		Timeout: c.Source.Timeout, MaxFetchBytes: c.Source.MaxFetchBytes, Limits: c.Source.Limits(),
-		Signing: gitSigning(c),
+		Signing: c.Trust.Git.Signing(),
 	}))
-}
-
-func policyOf(a config.Activation) activate.Policy {
-	return activate.Policy{Strict: a.Preflight == "strict", TestTimeout: a.TestTimeout, BootTimeout: a.BootTimeout,
-		Settle: a.Settle, LockWait: a.LockWait, Poll: pollEvery, Inhibitors: a.Inhibitors}
 }
 
 // pollEvery is how often the agent looks at a held lock or a running unit.
@@ -139,4 +131,14 @@ func setAsideCorruptState(s reconciler.Store, log *slog.Logger) error {
 		log.Error("state file unreadable; starting afresh, the old file is kept", "err", err, "kept", dst)
 		return nil
 	}
+}
+
+// privateStateDir creates the state directory root-only, and makes an
+// existing one root-only too: it holds the fetched repository, staged
+// files/ trees and the record of what runs, none of it for other users.
+func privateStateDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	return os.Chmod(dir, 0o700)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"slices"
 
 	"github.com/berth-nix/berth/activate"
 	"github.com/berth-nix/berth/config"
@@ -15,29 +14,14 @@ import (
 // reachability check polls src, the agent's own source, with the same
 // credentials the agent fetches with.
 func withHealth(c *config.Config, act *activate.Activator, src source.Source, sd *nixos.Systemd) {
-	act.Health = &activate.Health{
-		Checks:      append(slices.Clone(c.Health.Checks), c.ReachabilitySpecs()...),
-		HostFile:    c.Health.HostChecksFile,
-		MaxDeadline: c.Health.MaxDeadline,
-		Env:         health.Env{Systemd: sd.Conn(), Reachability: reachability(src)},
-	}
+	act.Health = c.Health.Health(health.Env{Systemd: sd.Conn(), Reachability: reachability(src)})
 	if c.Health.DeadMan.Enabled {
 		act.DeadMan = &activate.DeadMan{Conn: sd.Conn(), Window: c.DeadManWindow(), Timeout: c.Activate.TestTimeout}
 	}
-	if len(c.Hooks.Pre)+len(c.Hooks.Post) > 0 {
-		act.Hooks = &activate.Hooks{Host: c.Hostname, Pre: hooksOf(c.Hooks.Pre), Post: hooksOf(c.Hooks.Post)}
-	}
+	act.Hooks = c.Hooks.Hooks(c.Hostname)
 }
 
 // reachability probes src on a connection of its own (source.Probe).
 func reachability(src source.Source) func(context.Context) error {
 	return func(ctx context.Context) error { return source.Probe(ctx, src) }
-}
-
-func hooksOf(hs []config.Hook) []activate.Hook {
-	out := make([]activate.Hook, len(hs))
-	for i, h := range hs {
-		out[i] = activate.Hook{Name: h.Name, Argv: h.Command, Timeout: h.Timeout}
-	}
-	return out
 }

@@ -11,15 +11,7 @@ import (
 
 // newHubClient is the agent's connection to its hub; nil without one.
 func newHubClient(c *config.Config, log *slog.Logger) (*hubclient.Client, error) {
-	h := c.Hub
-	if h.URL == "" {
-		return nil, nil
-	}
-	httpc, err := hubclient.NewHTTPClient(h.TLSCertFile, h.TLSKeyFile, h.CAFile)
-	if err != nil {
-		return nil, err
-	}
-	return &hubclient.Client{URL: h.URL, TokenFile: h.TokenFile, HTTP: httpc, Log: log.With("hub", h.URL)}, nil
+	return c.Hub.Client(log)
 }
 
 // startHubStream holds the hub's event stream until ctx ends; its "poll

@@ -36,12 +36,12 @@ func startLaptop(ctx context.Context, c *config.Config, a *reconciler.Agent, log
 
 // newRebootScheduler returns nil under policy never.
 func newRebootScheduler(c *config.Config, a *reconciler.Agent, n *notify.Notifier, log *slog.Logger) *reboot.Scheduler {
-	if c.Reboot.Policy != "window" {
+	p := c.Reboot.AutoPolicy()
+	if p == nil {
 		return nil
 	}
-	w, _ := reboot.ParseWindow(c.Reboot.Window) // validated by config
 	s := &reboot.Scheduler{
-		Policy:   reboot.Policy{Window: &w, Delay: c.Reboot.Delay, AllowWithSessions: c.Reboot.AllowWithSessions},
+		Policy:   *p,
 		Needed:   func() (bool, []string) { return rebootNeeded(a.Rec.Store) },
 		Sessions: userSessions,
 		Held:     func() bool { return a.Paused() != nil },

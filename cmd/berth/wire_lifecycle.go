@@ -19,7 +19,7 @@ import (
 // below the free-space threshold, garbage after every reconcile.
 func withRetention(c *config.Config, rec *reconciler.Reconciler, sd *nixos.Systemd, log *slog.Logger) {
 	ret := &nixos.Retention{
-		Nix: &nixos.Nix{Command: c.Nix.Command, Quiet: quietOf(c.Nix.Quiet)}, Profile: c.Nix.Profile, GCRoots: c.Nix.GCRootDir, Root: "/",
+		Nix: &nixos.Nix{Command: c.Nix.Command, Quiet: c.Nix.Quiet.Scope()}, Profile: c.Nix.Profile, GCRoots: c.Nix.GCRootDir, Root: "/",
 		Keep: c.Retention.Generations, MinFree: uint64(c.Retention.GCMinFree), Store: "/nix",
 		RefreshBoot: func(ctx context.Context, top string) error {
 			o, err := sd.Switch(ctx, top, "boot", "berth-boot-retention.service", "", c.Activate.BootTimeout)
@@ -47,14 +47,6 @@ func withDrift(c *config.Config, rec *reconciler.Reconciler) {
 	rec.Running = func() (string, error) { return nixos.CurrentSystem("/") }
 	rec.Booted = func() (string, error) { return nixos.BootedSystem("/") }
 	rec.DriftPolicy = c.Drift.Policy
-}
-
-// quietOf is the low priority nix runs at, nil when turned off.
-func quietOf(q config.Quiet) *nixos.Quiet {
-	if !q.Enabled {
-		return nil
-	}
-	return &nixos.Quiet{CPUWeight: q.CPUWeight, IOWeight: q.IOWeight, Nice: q.Nice, MemoryMax: q.MemoryMax}
 }
 
 // postponeAction postpones the update when a member of the control group

@@ -17,8 +17,8 @@ func newReporter(c *config.Config, src describedSource, hub *hubclient.Client) r
 	if s, ok := src.(*sftpsource.Source); ok {
 		rs = append(rs, &reconciler.UploadReporter{Uploader: s, Heartbeat: c.Report.Heartbeat})
 	}
-	if c.Report.HTTPURL != "" {
-		rs = append(rs, &reconciler.HTTPReporter{URL: c.Expand(c.Report.HTTPURL), TokenFile: c.Report.TokenFile})
+	if h := c.Report.HTTPReporter(c.Hostname); h != nil {
+		rs = append(rs, h)
 	}
 	if hub != nil {
 		rs = append(rs, hub)

@@ -16,6 +16,10 @@ import (
 // Placeholder is what a template replaces with a host's name.
 const Placeholder = "{hostname}"
 
+// DefaultHostDir is where a host's directory is inside a fleet's
+// repository unless configured otherwise (source.host_dir, --host-dir).
+const DefaultHostDir = "hosts/" + Placeholder
+
 // Rule describes a valid host name to a person.
 const Rule = "letters, digits, - and _, up to 63, not starting with - or _"
 

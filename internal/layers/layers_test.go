@@ -1,8 +1,10 @@
 // Package layers holds the test that keeps berth's import graph pointing
 // one way: cmd/berth → reconciler (with its features in reconciler/*) →
-// {source, activate}, activate → {nixos, health}; config composes the
-// backends' settings for cmd/berth; the admin side (fleet, fleetinit,
-// source/publish) uses sources and the formats, never the agent's loop;
+// {source, activate}, activate → {nixos, health}; config composes, for
+// cmd/berth, the sections of the configuration file that the packages
+// owning them define (each with its YAML, Validate and String); the admin
+// side (fleet, fleetinit, source/publish) uses sources and the formats,
+// never the agent's loop or activation;
 // internal/ and the formats (report, prebuilt) are ground everything may
 // use. The hub (the admin's server) shares only hub/wire with the agent.
 // Nothing imports upward.
@@ -25,16 +27,18 @@ var forbidden = map[string][]string{
 	"activate":   {"reconciler", "config", "fleet", "cmd"},
 	"reconciler": {"config", "fleet", "cmd", "hub"},
 	"config":     {"fleet", "cmd"},
-	// The admin side never imports the agent's loop.
-	"fleet":     {"reconciler", "activate", "config", "cmd"},
-	"fleetinit": {"reconciler", "activate", "config", "cmd"},
+	// The admin side never imports the agent's loop or activation.
+	"fleet":          {"reconciler", "activate", "config", "cmd"},
+	"fleetinit":      {"reconciler", "activate", "config", "cmd"},
+	"source/publish": {"reconciler", "activate", "config", "fleet", "cmd"},
 	// Formats and ground utilities sit below everything.
 	"report":   {"reconciler", "activate", "source", "health", "config", "fleet", "cmd"},
 	"prebuilt": {"reconciler", "activate", "source", "health", "config", "fleet", "cmd"},
 	"internal": {"reconciler", "activate", "source", "health", "nixos", "report", "config", "fleet", "cmd"},
 	"secrets":  {"reconciler", "activate", "source", "health", "nixos", "config", "fleet", "cmd"},
-	// The hub is the admin's server: it reads reports in its own wire
-	// format and never links the agent's loop or activation.
+	// The hub is the admin's server: it reads reports in the report
+	// format (through hub/wire) and never links the agent's loop or
+	// activation.
 	"hub": {"reconciler", "activate", "source", "health", "config", "cmd"},
 	// The rollout policy and its decisions are pure: the hub and the
 	// agent both import them, so they import neither.

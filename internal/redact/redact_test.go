@@ -8,6 +8,7 @@ func TestURL(t *testing.T) {
 		{"https://h/r@x", "https://h/r@x"},
 		{"ssh://git@h/r", "ssh://git@h/r"},
 		{"https://h/report?token=hunter2", "https://h/report?REDACTED"},
+		{"https://u:pw@h/report?token=q#frag", "https://u:xxxxx@h/report?REDACTED"},
 		{"https://u:hunter2@h/%zz", "<invalid url>"},
 	} {
 		if got := URL(tt.in); got != tt.want {

@@ -8,6 +8,11 @@ package settings
 import (
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
+	"path/filepath"
+
+	"github.com/berth-nix/berth/internal/redact"
 )
 
 // Error is a problem with the value of Key, a dotted path such as
@@ -35,4 +40,48 @@ func Under(section string, err error) error {
 		return &Error{Key: section + "." + e.Key, Msg: e.Msg}
 	}
 	return &Error{Key: section, Msg: err.Error()}
+}
+
+// HostPort checks that addr, the value of key, is host:port, as a
+// listener takes it.
+func HostPort(key, addr string) error {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return Errorf(key, "must be host:port, got %q", addr)
+	}
+	return nil
+}
+
+// Abs checks that path, the value of key, is an absolute path, which an
+// empty one is not.
+func Abs(key, path string) error {
+	if !filepath.IsAbs(path) {
+		return Errorf(key, "must be an absolute path, got %q", path)
+	}
+	return nil
+}
+
+// Path is a key whose value is a file system path.
+type Path struct{ Key, Value string }
+
+// OptionalAbs checks that each of paths that is set is absolute.
+func OptionalAbs(paths ...Path) error {
+	for _, p := range paths {
+		if p.Value != "" {
+			if err := Abs(p.Key, p.Value); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// HTTPURL checks that raw, the value of key, is an http:// or https://
+// URL with a host and no credentials, which belong in a token file. An
+// error shows raw redacted.
+func HTTPURL(key, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+		return Errorf(key, "must be an http:// or https:// URL without credentials, got %q", redact.URL(raw))
+	}
+	return nil
 }

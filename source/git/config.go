@@ -3,9 +3,9 @@ package gitsource
 import (
 	"fmt"
 	"io/fs"
-	"path/filepath"
 	"time"
 
+	"github.com/berth-nix/berth/source"
 	"github.com/berth-nix/berth/source/tree"
 )
 
@@ -88,7 +88,7 @@ func (c Config) Validate() error {
 	if _, err := checkRemote(c.URL, c.TokenFile, c.SSHKeyFile, c.KnownHostsFile); err != nil {
 		return fmt.Errorf("git source: %w", err)
 	}
-	for _, check := range []func() error{c.checkNames, c.checkDirs} {
+	for _, check := range []func() error{c.checkLocal, c.checkNames} {
 		if err := check(); err != nil {
 			return fmt.Errorf("git source: %w", err)
 		}
@@ -97,9 +97,6 @@ func (c Config) Validate() error {
 }
 
 func (c Config) checkNames() error {
-	if c.Host == "" {
-		return fmt.Errorf("host: missing")
-	}
 	if err := checkBranch(c.Branch); err != nil {
 		return err
 	}
@@ -109,16 +106,7 @@ func (c Config) checkNames() error {
 	return nil
 }
 
-func (c Config) checkDirs() error {
-	for _, d := range []struct{ name, path string }{
-		{"state dir", c.StateDir}, {"stage dir", c.StageDir},
-	} {
-		if !filepath.IsAbs(d.path) {
-			return fmt.Errorf("%s %q: want an absolute path", d.name, d.path)
-		}
-	}
-	return nil
-}
+func (c Config) checkLocal() error { return source.CheckLocal(c.Host, c.StateDir, c.StageDir) }
 
 // String describes c without any secret: the URL is redacted and only the
 // paths of credential files are shown.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -46,12 +45,8 @@ func (s *Settings) Validate() error {
 	if err := checkBranch(s.Branch); err != nil {
 		return err
 	}
-	for key, p := range map[string]string{"token_file": s.TokenFile, "ssh_key_file": s.SSHKeyFile, "known_hosts_file": s.KnownHostsFile} {
-		if p != "" && !filepath.IsAbs(p) {
-			return settings.Errorf(key, "must be an absolute path, got %q", p)
-		}
-	}
-	return nil
+	return settings.OptionalAbs(settings.Path{Key: "token_file", Value: s.TokenFile},
+		settings.Path{Key: "ssh_key_file", Value: s.SSHKeyFile}, settings.Path{Key: "known_hosts_file", Value: s.KnownHostsFile})
 }
 
 // String describes s without any secret.

@@ -30,7 +30,7 @@ import (
 
 // Defaults for the zero fields of Options.
 const (
-	DefaultHostDir   = "hosts/{hostname}"
+	DefaultHostDir   = hostname.DefaultHostDir
 	DefaultConfigDir = "config"
 )
 

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"net"
 	"path"
-	"path/filepath"
 	"time"
 
+	"github.com/berth-nix/berth/source"
 	"github.com/berth-nix/berth/source/tree"
 )
 
@@ -89,13 +89,8 @@ func (c Config) Validate() error {
 	if err := checkServer(c.Address, c.User, c.SSHKeyFile, c.KnownHostsFile, c.Path); err != nil {
 		return fmt.Errorf("sftp source: %w", err)
 	}
-	if c.Host == "" {
-		return fmt.Errorf("sftp source: host: missing")
-	}
-	for _, d := range []struct{ name, path string }{{"state dir", c.StateDir}, {"stage dir", c.StageDir}} {
-		if !filepath.IsAbs(d.path) {
-			return fmt.Errorf("sftp source: %s %q: want an absolute path", d.name, d.path)
-		}
+	if err := source.CheckLocal(c.Host, c.StateDir, c.StageDir); err != nil {
+		return fmt.Errorf("sftp source: %w", err)
 	}
 	return nil
 }

@@ -28,6 +28,7 @@ func TestFilesReportErrors(t *testing.T) {
 		want      []string
 	}{
 		{"relative root", "files:\n  root: srv\n", []string{"c.yaml:8", "files.root", "absolute"}},
+		{"negative heartbeat", "report:\n  heartbeat: -1s\n", []string{"c.yaml:8", "report.heartbeat", "must not be negative"}},
 		{"token without URL", "report:\n  token_file: /t\n", []string{"c.yaml:8", "report.token_file", "http_url is not"}},
 		{"URL without token", "report:\n  http_url: https://r.example.org/\n", []string{"report.token_file", "is required"}},
 		{"not http", "report:\n  http_url: ftp://r.example.org/\n  token_file: /t\n", []string{"c.yaml:8", "report.http_url", "http://"}},
