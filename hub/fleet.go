@@ -44,8 +44,11 @@ type HostView struct {
 	LastSeen        time.Time `json:"last_seen,omitzero"`
 	AgeSeconds      int64     `json:"age_seconds,omitempty"`
 	RebootNeeded    bool      `json:"reboot_needed,omitempty"`
-	Connected       bool      `json:"connected"`
-	AgentVersion    string    `json:"agent_version,omitempty"`
+	// Drift is the system the host runs while it is not the one berth
+	// applied (a manual switch or rollback), as the host reported it.
+	Drift        string `json:"drift,omitempty"`
+	Connected    bool   `json:"connected"`
+	AgentVersion string `json:"agent_version,omitempty"`
 }
 
 // fleet builds one view per host: every configured host and every host
@@ -108,8 +111,12 @@ func (s *Server) view(host string, r *store.Report, wanted string) HostView {
 	if rep.Applied != nil {
 		v.Applied, v.AppliedRevision = rep.Applied.Commit, rep.Applied.Revision
 	}
+	if d := rep.Drift; d != nil {
+		v.Drift = d.Running
+	}
+	v.RebootNeeded = rep.PendingBoot != nil
 	if a := rep.Attempt; a != nil {
-		v.RebootNeeded = a.Reboot
+		v.RebootNeeded = v.RebootNeeded || a.Reboot
 		if a.Result == wire.ResultFailed || a.Result == wire.ResultReverted || a.Result == wire.ResultRefused {
 			v.Phase, v.FailedUnits = a.Phase, a.FailedUnits
 			if v.Error == "" {

@@ -20,6 +20,7 @@ import (
 	"github.com/berth-nix/berth/hub/store/sqlite"
 	"github.com/berth-nix/berth/hub/wire"
 	"github.com/berth-nix/berth/internal/webhook"
+	"github.com/berth-nix/berth/report"
 )
 
 // testHub is a hub on a real SQLite file, served on loopback.
@@ -137,6 +138,28 @@ func TestReportStoredAndShown(t *testing.T) {
 		t.Errorf("host detail: got %s", body)
 	}
 	assertAudit(t, h, "report", "laptop1", "host:laptop1")
+}
+
+// TestDriftShown: a host that reports drift (it runs another system than
+// the one berth applied) shows it in the JSON API and on the page.
+func TestDriftShown(t *testing.T) {
+	h := startHub(t, "laptop1")
+	rep := goodReport("laptop1", strings.Repeat("b", 40))
+	running := "/nix/store/00000000000000000000000000000000-nixos-system-laptop1-manual"
+	rep.Drift = &report.Drift{Running: running, Applied: "/nix/store/11111111111111111111111111111111-nixos-system-laptop1", Since: time.Now()}
+	if resp, _ := h.do(t, "POST", wire.ReportsPath, hostToken("laptop1"), upload(t, rep, "")); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("post report: %s", resp.Status)
+	}
+	_, body := h.do(t, "GET", "/v1/hosts", readKey, nil)
+	var got struct{ Hosts []HostView }
+	json.Unmarshal(body, &got)
+	if len(got.Hosts) != 1 || got.Hosts[0].Drift != running {
+		t.Errorf("GET /v1/hosts: got %s, want laptop1 drifting to %s", body, running)
+	}
+	_, page := h.do(t, "GET", "/fragment/rows", readKey, nil)
+	if !strings.Contains(string(page), running) {
+		t.Errorf("the fleet rows do not show the drift:\n%s", page)
+	}
 }
 
 func TestReportForAnotherHostRefused(t *testing.T) {
