@@ -53,7 +53,15 @@ func Serve(ctx context.Context, cfg *Config, log *slog.Logger, ready func(addr s
 		}
 		l = tls.NewListener(l, srv.TLSConfig)
 	}
-	go s.Run(ctx)
+	// Serve returns only once the background loops have ended: the
+	// store they use is closed on return, and the caller may reuse cfg.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ran := make(chan struct{})
+	go func() {
+		defer close(ran)
+		s.Run(ctx)
+	}()
 	go func() {
 		<-ctx.Done()
 		srv.Close()
@@ -62,7 +70,10 @@ func Serve(ctx context.Context, cfg *Config, log *slog.Logger, ready func(addr s
 	if ready != nil {
 		ready(l.Addr().String())
 	}
-	if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	err = srv.Serve(l)
+	cancel()
+	<-ran
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil

@@ -87,10 +87,16 @@ func (s *Server) Handler() http.Handler {
 	return mux
 }
 
-// Run prunes the audit log to the retention period every hour until ctx
-// ends.
+// Run prunes the audit log to the retention period every hour, and
+// evaluates the rollouts, until ctx ends; it returns once both loops
+// have.
 func (s *Server) Run(ctx context.Context) {
-	go s.runRollouts(ctx)
+	rollouts := make(chan struct{})
+	go func() {
+		defer close(rollouts)
+		s.runRollouts(ctx)
+	}()
+	defer func() { <-rollouts }()
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
