@@ -85,3 +85,16 @@ func HTTPURL(key, raw string) error {
 	}
 	return nil
 }
+
+// TokenTransportSafe reports whether a bearer token may travel to raw:
+// over https, or over plain http to a loopback IP address written
+// literally. A name such as "localhost" is not enough: /etc/hosts, which
+// berth's own files tree may rewrite, decides where it leads.
+func TokenTransportSafe(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" {
+		return err == nil
+	}
+	ip := net.ParseIP(u.Hostname())
+	return ip != nil && ip.IsLoopback()
+}

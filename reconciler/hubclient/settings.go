@@ -48,6 +48,9 @@ func (s *Settings) Validate() error {
 	if err := settings.Abs("token_file", s.TokenFile); err != nil {
 		return settings.Errorf("token_file", "is required with hub.url and must be an absolute path, got %q", s.TokenFile)
 	}
+	if !settings.TokenTransportSafe(s.URL) {
+		return settings.Errorf("url", "%s: the host's token is sent in clear over http://; use https://, or a loopback address such as http://127.0.0.1", redact.URL(s.URL))
+	}
 	if (s.TLSCertFile == "") != (s.TLSKeyFile == "") {
 		return settings.Errorf("tls_cert_file", "tls_cert_file and tls_key_file go together")
 	}

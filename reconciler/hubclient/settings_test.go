@@ -2,6 +2,7 @@ package hubclient
 
 import (
 	"log/slog"
+	"strings"
 	"testing"
 )
 
@@ -18,5 +19,26 @@ func TestSettingsClient(t *testing.T) {
 	c, err := s.Client(slog.Default())
 	if err != nil || c.URL != s.URL || c.TokenFile != s.TokenFile || c.HTTP == nil {
 		t.Errorf("got %+v, %v", c, err)
+	}
+}
+
+// TestSettingsRefuseTokenInClear: the host's token goes over plain http
+// only to a loopback address written as one, as the git source's does.
+func TestSettingsRefuseTokenInClear(t *testing.T) {
+	for _, tt := range []struct {
+		url string
+		ok  bool
+	}{
+		{"https://hub.example.org", true},
+		{"http://127.0.0.1:9430", true},
+		{"http://[::1]:9430", true},
+		{"http://hub.lan:9430", false},
+		{"http://localhost:9430", false},
+	} {
+		s := Settings{URL: tt.url, TokenFile: "/etc/berth/hub-token"}
+		err := s.Validate()
+		if (err == nil) != tt.ok || (err != nil && !strings.Contains(err.Error(), "sent in clear")) {
+			t.Errorf("%s: got %v, want ok=%v", tt.url, err, tt.ok)
+		}
 	}
 }

@@ -2,7 +2,6 @@ package gitsource
 
 import (
 	"fmt"
-	"net"
 	"net/url"
 	"regexp"
 	"strings"
@@ -83,23 +82,10 @@ func checkRemote(raw, tokenFile, sshKeyFile, knownHostsFile string) (string, err
 		return "", settings.Errorf("known_hosts_file", "SSH key and known_hosts files apply only to SSH URLs, not %s", redactURL(raw))
 	case kind != kindHTTP && tokenFile != "":
 		return "", settings.Errorf("token_file", "a token file applies only to http(s) URLs, not %s", redactURL(raw))
-	case tokenFile != "" && !tokenTransportSafe(raw):
+	case tokenFile != "" && !settings.TokenTransportSafe(raw):
 		return "", settings.Errorf("token_file", "%s: a token is sent in clear over http://; use https://, or a loopback address such as http://127.0.0.1", redactURL(raw))
 	}
 	return kind, nil
-}
-
-// tokenTransportSafe reports whether a token may travel to raw: over
-// https, or over plain http to a loopback IP address written literally.
-// A name such as "localhost" is not enough: /etc/hosts, which berth's own
-// files tree may rewrite, decides where it leads.
-func tokenTransportSafe(raw string) bool {
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme != "http" {
-		return err == nil
-	}
-	ip := net.ParseIP(u.Hostname())
-	return ip != nil && ip.IsLoopback()
 }
 
 // urlKind classifies raw, refusing forms git could not use and
